@@ -1,0 +1,92 @@
+"""Reads for the organisation pages and the home page."""
+
+from dataclasses import dataclass
+
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from evalprep.core.models import Campaign, Milestone, RoleAssignment, Township, Village, WorkingGroup
+from evalprep.core.scoping import (
+    Scope,
+    current_campaign_for,
+    scope_for,
+    townships_visible_to,
+    villages_visible_to,
+)
+from evalprep.dossiers.selectors import jobs_visible_to
+
+
+def upcoming_milestones(campaign: Campaign | None, *, limit: int = 8) -> list[Milestone]:
+    """Milestones from today on, nearest first; the last overdue ones stay visible."""
+    if campaign is None:
+        return []
+    today = timezone.localdate()
+    return list(campaign.milestones.filter(due_date__gte=today - timedelta(days=7))[:limit])
+
+
+def townships_with_villages(user) -> QuerySet[Township]:
+    visible = villages_visible_to(user).annotate(group_count=Count("groups")).order_by("code")
+    return (
+        townships_visible_to(user)
+        .annotate(village_count=Count("villages"))
+        .prefetch_related(Prefetch("villages", queryset=visible, to_attr="visible_villages"))
+        .order_by("code")
+    )
+
+
+def village_people(village: Village) -> list[RoleAssignment]:
+    return list(
+        village.role_assignments.select_related("user").order_by("post", "user__last_name")
+    )
+
+
+def task_force(county_id: int) -> QuerySet[WorkingGroup]:
+    return (
+        WorkingGroup.objects.filter(county_id=county_id)
+        .select_related("township")
+        .prefetch_related("members")
+        .order_by("order", "name")
+    )
+
+
+@dataclass
+class HomeUnit:
+    """One of the user's units, for the home page."""
+
+    label: str
+    name: str
+    url: str
+
+
+def home_units(scope: Scope) -> list[HomeUnit]:
+    units = []
+    for assignment in scope.assignments:
+        if assignment.village_id:
+            url = reverse("core:village_detail", args=[assignment.village_id])
+        elif assignment.department_id:
+            url = reverse("core:department_detail", args=[assignment.department_id])
+        elif assignment.township_id:
+            url = reverse("core:township_detail", args=[assignment.township_id])
+        else:
+            url = reverse("core:org_overview")
+        label = assignment.get_role_display()
+        if assignment.post:
+            label = f"{label}（{assignment.get_post_display()}）"
+        units.append(HomeUnit(label=label, name=assignment.unit_name, url=url))
+    return units
+
+
+def home_for(user) -> dict:
+    scope = scope_for(user)
+    campaign = current_campaign_for(user)
+    return {
+        "scope": scope,
+        "campaign": campaign,
+        "units": home_units(scope),
+        "milestones": upcoming_milestones(campaign),
+        "recent_jobs": list(jobs_visible_to(user).filter(created_by=user)[:5]),
+        "village_count": villages_visible_to(user).count() if scope.read_county_ids or scope.read_township_ids else None,
+    }

@@ -1,0 +1,144 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from evalprep.core.forms import MilestoneForm
+from evalprep.core.jobs import org_check_job
+from evalprep.core.models import Milestone
+from evalprep.core.scoping import (
+    can_write_village,
+    current_campaign_for,
+    departments_visible_to,
+    get_department_for_user,
+    get_township_for_user,
+    get_village_for_user,
+    require_county_manager,
+    scope_for,
+)
+from evalprep.core.services import milestone_save
+from evalprep.core.selectors import home_for, task_force, townships_with_villages, village_people
+from evalprep.dossiers.services import job_start
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and the load benchmark's baseline: one trivial query."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", home_for(request.user))
+
+
+@login_required
+def org_overview(request: HttpRequest) -> HttpResponse:
+    townships = townships_with_villages(request.user)
+    if not townships:
+        raise Http404
+    return render(request, "core/org_overview.html", {"townships": townships})
+
+
+@login_required
+def township_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    township = get_township_for_user(request, pk)
+    villages = township.villages.prefetch_related("groups").order_by("code")
+    supervision = township.supervision_groups.prefetch_related("members")
+    context = {"township": township, "villages": villages, "supervision_groups": supervision}
+    return render(request, "core/township_detail.html", context)
+
+
+@login_required
+def village_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    village = get_village_for_user(request, pk)
+    context = {
+        "village": village,
+        "groups": village.groups.all(),
+        "people": village_people(village),
+        "relocation_sites": village.relocation_sites.all(),
+        "can_write": can_write_village(request.user, village),
+        "campaign": current_campaign_for(request.user),
+    }
+    return render(request, "core/village_detail.html", context)
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    departments = departments_visible_to(request.user).order_by("name")
+    if not departments:
+        raise Http404
+    if not scope_for(request.user).read_county_ids and len(departments) == 1:
+        return redirect("core:department_detail", departments[0].pk)
+    return render(request, "core/department_list.html", {"departments": departments})
+
+
+@login_required
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_department_for_user(request, pk)
+    people = department.role_assignments.select_related("user").order_by("role")
+    return render(request, "core/department_detail.html", {"department": department, "people": people})
+
+
+@login_required
+def task_force_view(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    return render(request, "core/task_force.html", {"groups": task_force(campaign.county_id)})
+
+
+@login_required
+def campaign_detail(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    context = {
+        "campaign": campaign,
+        "milestones": campaign.milestones.all(),
+        "can_manage": campaign.county_id in scope_for(request.user).write_county_ids,
+    }
+    return render(request, "core/campaign_detail.html", context)
+
+
+@login_required
+def milestone_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    milestone = Milestone(campaign=campaign)
+    if pk is not None:
+        milestone = campaign.milestones.filter(pk=pk).first()
+        if milestone is None:
+            raise Http404
+    require_county_manager(request, campaign.county_id)
+    form = MilestoneForm(request.POST or None, instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        milestone_save(milestone=form.save(commit=False), user=request.user)
+        messages.success(request, f"已保存时间节点“{milestone.name}”。")
+        return redirect("core:campaign_detail")
+    return render(request, "core/milestone_form.html", {"form": form, "milestone": milestone})
+
+
+@login_required
+@require_POST
+def org_check_start(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    require_county_manager(request, campaign.county_id)
+    job = job_start(
+        task=org_check_job, kind="org_check", title=f"{campaign.county.name}组织架构自检",
+        county_id=campaign.county_id, user=request.user,
+    )
+    return redirect("dossiers:job_detail", job.pk)
+
+
+@login_required
+def module_landing(request: HttpRequest, module: str) -> HttpResponse:
+    """The landing page of a module whose features are still being built."""
+    return render(request, f"{module}/landing.html", {"scope": scope_for(request.user)})

@@ -1,0 +1,57 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evalprep.core.models import AuditEvent, Role
+from tests.factories import PASSWORD, make_campaign, make_county, make_user
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["home", "core:org_overview", "core:task_force", "core:campaign_detail"])
+def test_it_issues_as_many_queries_for_50_villages_as_for_5(client, url_name):
+    counts = []
+    for index, villages in enumerate((5, 50)):
+        county = make_county(code6=f"99050{index}", name=f"县{index}", townships=5, villages_per_township=villages // 5)
+        make_campaign(county)
+        make_user(f"bureau{index}", role=Role.COORDINATOR, county=county)
+        client.login(username=f"bureau{index}", password=PASSWORD)
+        counts.append(_queries(client, reverse(url_name)))
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 12
+
+
+def test_it_counts_down_to_the_inspection_on_the_home_page(world, client):
+    client.login(username="village_cadre", password=PASSWORD)
+    page = client.get(reverse("home")).content.decode()
+    assert "距预计评估开始" in page
+    assert "2026年12月20日" in page and "名单报送截止" in page
+
+
+def test_it_lets_the_bureau_move_a_milestone(world, client):
+    milestone = world.campaign.milestones.get()
+    client.login(username="coordinator", password=PASSWORD)
+    response = client.post(
+        reverse("core:milestone_edit", args=[milestone.pk]),
+        {"kind": milestone.kind, "name": milestone.name, "due_date": "2026-12-18", "note": ""},
+    )
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert str(milestone.due_date) == "2026-12-18"
+    event = AuditEvent.objects.get()
+    assert (event.user, event.action, event.object_id) == (world.users["coordinator"], "milestone_changed", str(milestone.pk))
+
+
+def test_it_explains_a_bad_milestone_date_in_chinese(world, client):
+    client.login(username="coordinator", password=PASSWORD)
+    response = client.post(reverse("core:milestone_new"), {"kind": "other", "name": "新节点", "due_date": "12月18日"})
+    assert response.status_code == 200
+    assert "输入一个有效的日期" in response.content.decode()
+    assert world.campaign.milestones.count() == 1

@@ -1,0 +1,125 @@
+"""Every URL × every role → the expected status.
+
+Columns, in order: anonymous, no_role (an account without assignment),
+coordinator, leader, administrator, department_staff, department_head,
+township_staff, township_head, supervision, village_cadre. All role users
+belong to county A and sit in township T1, village V1 and department D1.
+A new URL is not done until it has a row here (test_it_covers_every_url).
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from evalprep.dossiers.models import Job, JobStatus
+from tests.factories import PASSWORD
+
+COLUMNS = [
+    "anonymous", "no_role", "coordinator", "leader", "administrator", "department_staff",
+    "department_head", "township_staff", "township_head", "supervision", "village_cadre",
+]
+
+#   url name                     method  object key          anon no  co  le  ad  ds  dh  ts  th  su  vc
+MATRIX = [
+    ("home",                     "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("healthz",                  "get",  None,            "200 200 200 200 200 200 200 200 200 200 200"),
+    ("login",                    "get",  None,            "200 302 302 302 302 302 302 302 302 302 302"),
+    ("logout",                   "post", None,            "302 302 302 302 302 302 302 302 302 302 302"),
+    ("core:org_overview",        "get",  None,            "302 404 200 200 200 404 404 200 200 200 404"),
+    ("core:township_detail",     "get",  "T1",            "302 404 200 200 200 404 404 200 200 200 404"),
+    ("core:township_detail",     "get",  "T2",            "302 404 200 200 200 404 404 404 404 404 404"),
+    ("core:township_detail",     "get",  "TB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("core:village_detail",      "get",  "V1",            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("core:village_detail",      "get",  "V2",            "302 404 200 200 200 404 404 200 200 200 404"),
+    ("core:village_detail",      "get",  "V3",            "302 404 200 200 200 404 404 404 404 404 404"),
+    ("core:village_detail",      "get",  "VB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("core:department_list",     "get",  None,            "302 404 200 200 200 302 302 404 404 404 404"),
+    ("core:department_detail",   "get",  "D1",            "302 404 200 200 200 200 200 404 404 404 404"),
+    ("core:department_detail",   "get",  "D2",            "302 404 200 200 200 404 404 404 404 404 404"),
+    ("core:department_detail",   "get",  "DB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("core:task_force",          "get",  None,            "302 404 200 200 200 200 200 200 200 200 200"),
+    ("core:campaign_detail",     "get",  None,            "302 404 200 200 200 200 200 200 200 200 200"),
+    ("core:milestone_new",       "get",  None,            "302 404 200 403 200 403 403 403 403 403 403"),
+    ("core:milestone_edit",      "get",  "M1",            "302 404 200 403 200 403 403 403 403 403 403"),
+    ("core:milestone_edit",      "get",  "MB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("core:org_check_start",     "post", None,            "302 404 302 403 302 403 403 403 403 403 403"),
+    ("core:org_check_start",     "get",  None,            "302 405 405 405 405 405 405 405 405 405 405"),
+    ("dossiers:job_list",        "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("dossiers:job_detail",      "get",  "J_coordinator", "302 404 200 404 200 404 404 404 404 404 404"),
+    ("dossiers:job_detail",      "get",  "J_cadre",       "302 404 200 404 200 404 404 404 404 404 200"),
+    ("dossiers:job_detail",      "get",  "J_other",       "302 404 404 404 404 404 404 404 404 404 404"),
+    ("dossiers:job_progress",    "get",  "J_coordinator", "302 404 200 404 200 404 404 404 404 404 404"),
+    ("dossiers:job_progress",    "get",  "J_cadre",       "302 404 200 404 200 404 404 404 404 404 200"),
+    ("dossiers:job_download",    "get",  "J_coordinator", "302 404 200 404 200 404 404 404 404 404 404"),
+    ("dossiers:job_download",    "get",  "J_other",       "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("indicators:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("tasks:landing",            "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("interviews:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("admin:index",              "get",  None,            "302 302 302 302 200 302 302 302 302 302 302"),
+]
+
+
+def _objects(world) -> dict:
+    other_township = world.other_county.townships.get()
+    job = lambda user, county: Job.objects.create(  # noqa: E731
+        county=county, kind="org_check", title="自检", created_by=user, status=JobStatus.SUCCEEDED
+    )
+    jobs = {
+        "J_coordinator": job(world.users["coordinator"], world.county),
+        "J_cadre": job(world.users["village_cadre"], world.county),
+        "J_other": job(world.users["other_coordinator"], world.other_county),
+    }
+    for record in jobs.values():
+        record.result_file.save("报告.xlsx", ContentFile(b"x"), save=True)
+        record.result_name = "报告.xlsx"
+        record.save()
+    return {
+        "T1": world.townships[0], "T2": world.townships[1], "TB": other_township,
+        "V1": world.villages[0], "V2": world.villages[1], "V3": world.villages[2],
+        "VB": other_township.villages.get(),
+        "D1": world.departments[0], "D2": world.departments[1],
+        "DB": world.other_county.departments.get(),
+        "M1": world.campaign.milestones.get(), "MB": world.other_campaign.milestones.get(),
+        **jobs,
+    }
+
+
+@pytest.mark.django_db
+def test_it_gives_every_role_the_expected_status(world):
+    objects = _objects(world)
+    clients = {"anonymous": Client()}
+    for name in COLUMNS[1:]:
+        clients[name] = Client()
+        assert clients[name].login(username=name, password=PASSWORD)
+    failures = []
+    for url_name, method, key, expected in MATRIX:
+        args = [objects[key].pk] if key else []
+        url = reverse(url_name, args=args)
+        for column, status in zip(COLUMNS, expected.split(), strict=True):
+            response = getattr(clients[column], method)(url)
+            if response.status_code != int(status):
+                failures.append(f"{column:17} {method.upper():4} {url:40} {response.status_code} (expected {status})")
+            if url_name == "logout":
+                clients[column].login(username=column, password=PASSWORD)
+    assert not failures, "\n".join(failures)
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace == "admin":
+                continue
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_it_covers_every_url():
+    covered = {row[0] for row in MATRIX}
+    missing = _url_names(get_resolver()) - covered
+    assert not missing, f"URLs without a row in the permission matrix: {sorted(missing)}"
