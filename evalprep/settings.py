@@ -180,6 +180,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Roster files with more data rows than this are imported by a background job.
+ROSTER_INLINE_ROWS = env_int("ROSTER_INLINE_ROWS", 2000)
+
 # Demo logins share one password (README: DEMO_PASSWORD).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "evalprep-demo-2026")
 

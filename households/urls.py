@@ -1,8 +1,17 @@
 from django.urls import path
 
-from evalprep.core.views import module_landing
+from households import views
 
 app_name = "households"
 urlpatterns = [
-    path("", module_landing, {"module": "households"}, name="landing"),
+    path("", views.roster, name="roster"),
+    path("export/", views.roster_export, name="roster_export"),
+    path("template/", views.roster_template, name="roster_template"),
+    path("<int:pk>/", views.household_page, name="household"),
+    path("<int:pk>/members/<int:member_pk>/reveal/<str:field_name>/", views.member_reveal, name="member_reveal"),
+    path("<int:pk>/monitoring/", views.monitoring_step, name="monitoring_step"),
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path("import/<int:pk>/errors/", views.import_errors, name="import_errors"),
 ]

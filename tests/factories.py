@@ -111,3 +111,28 @@ def build_world() -> World:
         county=county, townships=townships, villages=villages, departments=departments,
         campaign=campaign, users=users, other_county=other, other_campaign=make_campaign(other),
     )
+
+
+def make_household(village: Village, *, number: str, members: int = 3, category: str = "lifted", seq: int = 0):
+    """A household with a head, a spouse and children, valid synthetic IDs."""
+    from evalprep.core.idnumber import generate_id_number
+    from households.models import Household, IncomeYear, Member
+
+    household = Household.objects.create(
+        village=village, number=number, head_name=f"户主{number[-4:]}", category=category,
+        member_count=members, phone="13800001234", group=village.groups.first(),
+    )
+    relations = [("户主", "male", 1970), ("配偶", "female", 1972), ("之子", "male", 1998), ("之女", "female", 2012)]
+    for index in range(members):
+        relation, sex, year = relations[index % len(relations)]
+        Member.objects.create(
+            household=household, name=f"{household.head_name}{index}", relation=relation if index < 4 else "其他",
+            sex=sex, birth_date=date(year, 3, 1),
+            id_number=generate_id_number(region="990101", birth_date=date(year, 3, 1), sex=sex, sequence=(seq * 10 + index) % 1000),
+            medical_insurance=True,
+        )
+    IncomeYear.objects.create(
+        household=household, year=2025, household_size=members, wage=30000, business=5000, transfer=2000,
+        net_income_per_capita=IncomeYear.per_capita(wage=30000, business=5000, property_income=0, transfer=2000, production_costs=0, household_size=members),
+    )
+    return household

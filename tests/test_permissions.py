@@ -13,7 +13,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from evalprep.dossiers.models import Job, JobStatus
-from tests.factories import PASSWORD
+from households.models import RosterImport
+from households.services import roster_import_preview
+from tests.factories import PASSWORD, make_household
+from tests.households.builders import family, header_for, write_xlsx
 
 COLUMNS = [
     "anonymous", "no_role", "coordinator", "leader", "administrator", "department_staff",
@@ -53,7 +56,25 @@ MATRIX = [
     ("dossiers:job_progress",    "get",  "J_cadre",       "302 404 200 404 200 404 404 404 404 404 200"),
     ("dossiers:job_download",    "get",  "J_coordinator", "302 404 200 404 200 404 404 404 404 404 404"),
     ("dossiers:job_download",    "get",  "J_other",       "302 404 404 404 404 404 404 404 404 404 404"),
-    ("households:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("households:roster",        "get",  None,            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:roster_export", "get",  None,            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:roster_template", "get", None,           "302 200 200 200 200 200 200 200 200 200 200"),
+    ("households:household",     "get",  "H1",            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:household",     "get",  "H3",            "302 404 200 200 200 404 404 404 404 404 404"),
+    ("households:household",     "get",  "HB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:member_reveal", "post", "H1/M1/id_number", "302 404 200 403 200 404 404 200 200 403 200"),
+    ("households:member_reveal", "post", "H1/M1/phone",   "302 404 200 403 200 404 404 200 200 403 200"),
+    ("households:member_reveal", "post", "H3/M3/id_number", "302 404 200 403 200 404 404 404 404 404 404"),
+    ("households:member_reveal", "post", "HB/MB/id_number", "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:monitoring_step", "post", "H1",          "302 404 302 403 302 404 404 302 302 403 302"),
+    ("households:monitoring_step", "post", "HB",          "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:import_upload", "get",  None,            "302 404 200 403 200 404 404 200 200 403 200"),
+    ("households:import_detail", "get",  "I1",            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:import_detail", "get",  "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:import_errors", "get",  "I1",            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:import_errors", "get",  "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:import_apply",  "post", "I1",            "302 404 302 403 302 404 404 302 302 403 302"),
+    ("households:import_apply",  "post", "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
     ("indicators:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("tasks:landing",            "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("interviews:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
@@ -61,7 +82,15 @@ MATRIX = [
 ]
 
 
-def _objects(world) -> dict:
+def _roster_import(village, user, tmp_path) -> RosterImport:
+    """A previewed file with one good and one bad household."""
+    rows = family("0001")
+    rows += [{**row, "身份证号": "640104199001011000"} for row in family("0002", head="赵一", spouse="钱二", child="赵三")]
+    path = write_xlsx(tmp_path / f"{village.code}.xlsx", header_for(rows), rows)
+    return roster_import_preview(village=village, content=path.read_bytes(), filename=path.name, user=user, income_year=2025)
+
+
+def _objects(world, tmp_path) -> dict:
     other_township = world.other_county.townships.get()
     job = lambda user, county: Job.objects.create(  # noqa: E731
         county=county, kind="org_check", title="自检", created_by=user, status=JobStatus.SUCCEEDED
@@ -75,7 +104,18 @@ def _objects(world) -> dict:
         record.result_file.save("报告.xlsx", ContentFile(b"x"), save=True)
         record.result_name = "报告.xlsx"
         record.save()
+    households = {
+        "H1": make_household(world.villages[0], number="0001", seq=1),
+        "H3": make_household(world.villages[2], number="0003", seq=3),
+        "HB": make_household(world.other_county.townships.get().villages.get(), number="0009", seq=9),
+    }
+    members = {f"M{key[1:]}": household.members.get(relation="户主") for key, household in households.items()}
+    imports = {
+        "I1": _roster_import(world.villages[0], world.users["village_cadre"], tmp_path),
+        "IB": _roster_import(world.other_county.townships.get().villages.get(), world.users["other_coordinator"], tmp_path),
+    }
     return {
+        **households, **members, **imports,
         "T1": world.townships[0], "T2": world.townships[1], "TB": other_township,
         "V1": world.villages[0], "V2": world.villages[1], "V3": world.villages[2],
         "VB": other_township.villages.get(),
@@ -87,15 +127,15 @@ def _objects(world) -> dict:
 
 
 @pytest.mark.django_db
-def test_it_gives_every_role_the_expected_status(world):
-    objects = _objects(world)
+def test_it_gives_every_role_the_expected_status(world, tmp_path):
+    objects = _objects(world, tmp_path)
     clients = {"anonymous": Client()}
     for name in COLUMNS[1:]:
         clients[name] = Client()
         assert clients[name].login(username=name, password=PASSWORD)
     failures = []
     for url_name, method, key, expected in MATRIX:
-        args = [objects[key].pk] if key else []
+        args = _args(objects, key)
         url = reverse(url_name, args=args)
         for column, status in zip(COLUMNS, expected.split(), strict=True):
             response = getattr(clients[column], method)(url)
@@ -104,6 +144,13 @@ def test_it_gives_every_role_the_expected_status(world):
             if url_name == "logout":
                 clients[column].login(username=column, password=PASSWORD)
     assert not failures, "\n".join(failures)
+
+
+def _args(objects: dict, key: str | None) -> list:
+    """"H1/M1/id_number" → the household's pk, the member's pk, and the field name."""
+    if key is None:
+        return []
+    return [objects[part].pk if part in objects else part for part in key.split("/")]
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:

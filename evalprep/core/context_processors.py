@@ -27,11 +27,12 @@ def navigation(request: HttpRequest) -> dict:
         items.append(NavItem("本村", reverse("core:village_detail", args=[min(scope.village_ids)])))
     if scope.read_county_ids or scope.department_ids:
         items.append(NavItem("部门", reverse("core:department_list")))
+    if scope.read_county_ids or scope.read_township_ids or scope.village_ids:
+        items.append(NavItem("住户台账", reverse("households:roster")))
     if not scope.is_empty:
         items += [
             NavItem("工作专班", reverse("core:task_force")),
             NavItem("评估节点", reverse("core:campaign_detail")),
-            NavItem("住户台账", reverse("households:landing")),
             NavItem("指标与佐证", reverse("indicators:landing")),
             NavItem("部门任务", reverse("tasks:landing")),
             NavItem("访谈准备", reverse("interviews:landing")),

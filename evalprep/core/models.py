@@ -95,7 +95,7 @@ class RelocationSite(models.Model):
 
     county = models.ForeignKey(County, models.CASCADE, related_name="relocation_sites", verbose_name=_("县（区）"))
     village = models.ForeignKey(
-        Village, models.PROTECT, related_name="relocation_sites", verbose_name=_("所在行政村")
+        Village, models.CASCADE, related_name="relocation_sites", verbose_name=_("所在行政村")
     )
     name = models.CharField(_("名称"), max_length=80)
     households_planned = models.PositiveIntegerField(_("安置户数"), default=0)

@@ -101,6 +101,18 @@ def villages_visible_to(user) -> QuerySet[Village]:
     return Village.objects.filter(_village_read_q(scope))
 
 
+def writable_villages(user) -> QuerySet[Village]:
+    """Villages whose data the user may change (and whose personal data they may reveal)."""
+    scope = scope_for(user)
+    if scope.is_empty:
+        return Village.objects.none()
+    return Village.objects.filter(
+        Q(township__county_id__in=scope.write_county_ids)
+        | Q(township_id__in=scope.write_township_ids)
+        | Q(pk__in=scope.village_ids)
+    )
+
+
 def townships_visible_to(user) -> QuerySet[Township]:
     scope = scope_for(user)
     if scope.is_empty:

@@ -8,7 +8,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from evalprep.core.models import Campaign, Milestone, RoleAssignment, Township, Village, WorkingGroup
+from evalprep.core.errors import EvalprepError
+from evalprep.core.models import Campaign, County, Milestone, RoleAssignment, Township, Village, WorkingGroup
 from evalprep.core.scoping import (
     Scope,
     current_campaign_for,
@@ -90,3 +91,15 @@ def home_for(user) -> dict:
         "recent_jobs": list(jobs_visible_to(user).filter(created_by=user)[:5]),
         "village_count": villages_visible_to(user).count() if scope.read_county_ids or scope.read_township_ids else None,
     }
+
+
+def unit_by_code(code: str) -> County | Township | Village:
+    """The county, township or village with this 统计用区划代码, for command-line tools."""
+    code = code.strip()
+    if not (len(code) == 12 and code.isdigit()):
+        raise EvalprepError(f"区划代码“{code}”应为12位数字，例如 990101101201。")
+    for model in (Village, Township, County):
+        unit = model.objects.filter(code=code).first()
+        if unit is not None:
+            return unit
+    raise EvalprepError(f"没有区划代码为 {code} 的县、乡镇或行政村，请核对代码。")

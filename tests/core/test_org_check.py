@@ -51,3 +51,18 @@ def test_it_needs_the_same_queries_for_any_size(villages, django_assert_max_num_
     county = make_county(code6="990303", name="丙县", townships=5, villages_per_township=villages // 5)
     with django_assert_max_num_queries(8):
         org_tree_check(county=county, progress=lambda percent, message: None)
+
+
+def test_it_runs_from_the_command_line_by_division_code(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("org_check", "--county", world.county.code)
+    assert exit_info.value.code == 1
+    assert "卫生健康局\t没有部门负责人账号" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="是乡镇“甲县第1镇”，请给出县的区划代码"):
+        call_command("org_check", "--county", world.townships[0].code)
+    with pytest.raises(CommandError, match="应为12位数字"):
+        call_command("org_check", "--county", "9901")
+    with pytest.raises(CommandError, match="没有区划代码为 990101999999"):
+        call_command("org_check", "--county", "990101999999")

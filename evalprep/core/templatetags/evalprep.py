@@ -5,6 +5,9 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
+from evalprep.core import idnumber
+from evalprep.core.sheets import format_date_zh
+
 register = template.Library()
 
 
@@ -15,8 +18,8 @@ def date_zh(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value)
-        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
-    return f"{value.year}年{value.month}月{value.day}日"
+        return f"{format_date_zh(value.date())} {value:%H:%M}"
+    return format_date_zh(value)
 
 
 @register.filter
@@ -26,3 +29,13 @@ def days_left_zh(days: int) -> str:
     if days < 0:
         return f"已逾期{-days}天"
     return f"还剩{days}天"
+
+
+@register.filter
+def mask_id(value: str) -> str:
+    return idnumber.mask_id_number(value)
+
+
+@register.filter
+def mask_phone(value: str) -> str:
+    return idnumber.mask_phone(value)

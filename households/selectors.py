@@ -1,0 +1,207 @@
+"""Reads of the household registry, always through the user's scope."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from evalprep.core.idnumber import mask_id_number
+from evalprep.core.scoping import scope_for
+from households.models import Household, IncomeYear, Member, RosterImport
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    scope = scope_for(user)
+    if scope.is_empty:
+        return Household.objects.none()
+    return Household.objects.filter(
+        Q(village__township__county_id__in=scope.read_county_ids)
+        | Q(village__township_id__in=scope.read_township_ids)
+        | Q(village_id__in=scope.village_ids)
+    )
+
+
+def get_household_for_user(request: HttpRequest, pk: int) -> Household:
+    household = (
+        households_visible_to(request.user)
+        .select_related("village__township", "group", "relocation_site")
+        .filter(pk=pk)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household
+
+
+def get_member_for_user(request: HttpRequest, household_pk: int, pk: int) -> Member:
+    household = get_household_for_user(request, household_pk)
+    member = household.members.filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    member.household = household
+    return member
+
+
+def roster_imports_visible_to(user) -> QuerySet[RosterImport]:
+    scope = scope_for(user)
+    return RosterImport.objects.filter(
+        Q(village__township__county_id__in=scope.read_county_ids)
+        | Q(village__township_id__in=scope.read_township_ids)
+        | Q(village_id__in=scope.village_ids)
+    )
+
+
+def get_roster_import_for_user(request: HttpRequest, pk: int) -> RosterImport:
+    record = roster_imports_visible_to(request.user).select_related("village__township", "user").filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+@dataclass(frozen=True)
+class RosterFilter:
+    village_id: int | None = None
+    group_id: int | None = None
+    category: str = ""
+    monitoring_type: str = ""
+    flag: str = ""
+    query: str = ""
+
+
+FLAGS = {
+    "housing": ("住房C/D级", Q(housing_grade__in=["C", "D"])),
+    "water": ("饮水不安全", Q(water_safe=False)),
+    "dropout": ("义务教育阶段失学辍学", Q(Exists(Member.objects.filter(household=OuterRef("pk"), out_of_school=True)))),
+    "uninsured": ("有成员未参加医保", Q(Exists(Member.objects.filter(household=OuterRef("pk"), medical_insurance=False)))),
+    "welfare": ("享受低保或特困供养", Q(minimum_living=True) | Q(destitute_support=True)),
+    "medical": ("合规自付医疗支出≥1万元", Q(medical_out_of_pocket__gte=10000)),
+}
+
+
+def roster_filtered(user, roster_filter: RosterFilter) -> QuerySet[Household]:
+    households = households_visible_to(user)
+    f = roster_filter
+    if f.village_id:
+        households = households.filter(village_id=f.village_id)
+    if f.group_id:
+        households = households.filter(group_id=f.group_id)
+    if f.category:
+        households = households.filter(category=f.category)
+    if f.monitoring_type:
+        households = households.filter(monitoring_type=f.monitoring_type)
+    if f.flag in FLAGS:
+        households = households.filter(FLAGS[f.flag][1])
+    query = f.query.strip()
+    if query:
+        if query.isdigit() or query[-1:] in "Xx" and query[:-1].isdigit():
+            member_match = Member.objects.filter(household=OuterRef("pk"), id_number__endswith=query.upper())
+        else:
+            member_match = Member.objects.filter(household=OuterRef("pk"), name__contains=query)
+        households = households.filter(Q(head_name__contains=query) | Q(Exists(member_match)) | Q(number__endswith=query))
+    return households.select_related("village__township", "group").order_by("village__code", "number")
+
+
+def household_detail(household: Household) -> dict:
+    members = sorted(household.members.all(), key=lambda m: (m.relation != "户主", m.pk))
+    incomes = list(household.incomes.order_by("year"))
+    return {
+        "members": members,
+        "incomes": incomes,
+        "income_chart": {
+            "years": [str(i.year) for i in incomes],
+            "per_capita": [float(i.net_income_per_capita) for i in incomes],
+            "wage": [float(i.wage) for i in incomes],
+            "business": [float(i.business) for i in incomes],
+            "transfer": [float(i.transfer) for i in incomes],
+        },
+        "risks": list(household.risks.all()),
+        "measures": list(household.measures.all()),
+        "events": list(household.monitoring_events.select_related("recorded_by").order_by("on", "pk")),
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    user: str
+    subject: str
+    action: str
+    changes: list[str]
+
+
+PERSONAL_FIELDS = {"id_number", "phone", "helper_phone"}
+HISTORY_ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
+
+
+def household_history(household: Household, *, limit: int = 60) -> list[HistoryEntry]:
+    """The latest changes to the household, its members and its income, each
+    with what changed. Three queries, whatever the length of the history."""
+    sources = [
+        (household.history.all(), lambda h: "户信息"),
+        (Member.history.filter(household_id=household.pk), lambda h: f"成员 {h.name}"),
+        (IncomeYear.history.filter(household_id=household.pk), lambda h: f"{h.year}年收入"),
+    ]
+    entries = []
+    for records, subject in sources:
+        records = list(records.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+        previous_of = {}
+        for record in reversed(records):  # oldest first, so each record meets its predecessor
+            entries.append(_history_entry(record, previous_of.get(record.id), subject(record)))
+            previous_of[record.id] = record
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def _history_entry(record, previous, subject: str) -> HistoryEntry:
+    changes = []
+    if previous is not None and record.history_type == "~":
+        for field in record.instance_type._meta.fields:
+            name = field.attname
+            if name in ("updated_at",) or not hasattr(previous, name):
+                continue
+            old, new = getattr(previous, name), getattr(record, name)
+            if old != new:
+                if name in PERSONAL_FIELDS:
+                    old, new = mask_id_number(old) if old else old, mask_id_number(new) if new else new
+                changes.append(f"{field.verbose_name}：{_shown(old)} → {_shown(new)}")
+    user = record.history_user
+    return HistoryEntry(
+        at=record.history_date,
+        user=(user.get_full_name() or user.username) if user else "系统",
+        subject=subject,
+        action=HISTORY_ACTIONS.get(record.history_type, record.history_type),
+        changes=changes,
+    )
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "空"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return str(value)
+
+
+@dataclass
+class HouseholdSnapshot:
+    household: Household
+    members: list[Member]
+
+
+def household_as_of(household: Household, when: date) -> HouseholdSnapshot | None:
+    """The household and its members as they stood at the end of `when`
+    (None if the household was not registered yet)."""
+    moment = timezone.make_aware(datetime.combine(when, time.max))
+    try:
+        past = household.history.as_of(moment)
+    except Household.DoesNotExist:
+        return None
+    members = sorted(
+        Member.history.as_of(moment).filter(household_id=household.pk),
+        key=lambda m: (m.relation != "户主", m.pk),
+    )
+    return HouseholdSnapshot(household=past, members=members)
