@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from evalprep.core.models import Village
+from evalprep.core.models import Village, VillageGroup
 from households.models import Category, MonitoringStep, MonitoringType
 from households.selectors import FLAGS
 
@@ -11,6 +11,7 @@ ROSTER_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 class RosterFilterForm(forms.Form):
     village = forms.ModelChoiceField(queryset=Village.objects.none(), required=False, label="行政村", empty_label="全部行政村")
+    group = forms.ModelChoiceField(queryset=VillageGroup.objects.none(), required=False, label="村民小组", empty_label="全部小组")
     category = forms.ChoiceField(choices=[("", "全部户类型"), *Category.choices], required=False, label="户类型")
     monitoring_type = forms.ChoiceField(choices=[("", "全部监测类别"), *MonitoringType.choices], required=False, label="监测类别")
     flag = forms.ChoiceField(choices=[("", "全部情况"), *((key, label) for key, (label, _) in FLAGS.items())], required=False, label="情况")
@@ -19,6 +20,7 @@ class RosterFilterForm(forms.Form):
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
+        self.fields["group"].queryset = VillageGroup.objects.filter(village__in=villages).select_related("village").order_by("village__code", "number")
 
 
 class RosterImportForm(forms.Form):

@@ -8,19 +8,12 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from evalprep.core.idnumber import mask_id_number
-from evalprep.core.scoping import scope_for
+from evalprep.core.scoping import scope_for, village_read_q
 from households.models import Household, IncomeYear, Member, RosterImport
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    scope = scope_for(user)
-    if scope.is_empty:
-        return Household.objects.none()
-    return Household.objects.filter(
-        Q(village__township__county_id__in=scope.read_county_ids)
-        | Q(village__township_id__in=scope.read_township_ids)
-        | Q(village_id__in=scope.village_ids)
-    )
+    return Household.objects.filter(village_read_q(scope_for(user), "village__"))
 
 
 def get_household_for_user(request: HttpRequest, pk: int) -> Household:
@@ -45,12 +38,7 @@ def get_member_for_user(request: HttpRequest, household_pk: int, pk: int) -> Mem
 
 
 def roster_imports_visible_to(user) -> QuerySet[RosterImport]:
-    scope = scope_for(user)
-    return RosterImport.objects.filter(
-        Q(village__township__county_id__in=scope.read_county_ids)
-        | Q(village__township_id__in=scope.read_township_ids)
-        | Q(village_id__in=scope.village_ids)
-    )
+    return RosterImport.objects.filter(village_read_q(scope_for(user), "village__"))
 
 
 def get_roster_import_for_user(request: HttpRequest, pk: int) -> RosterImport:

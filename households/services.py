@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from evalprep.core.errors import EvalprepError, ImportRejected
+from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Village
 from evalprep.core.services import audit_log
 from evalprep.core.sheets import SheetError
@@ -268,11 +269,17 @@ def _record_plan(record: RosterImport, plan: ImportPlan) -> None:
     record.rejected_rows = len(plan.rejected_rows)
     record.unknown_columns = list(parsed.unknown_columns)
     record.report = {
-        "errors": [[e.row, e.column, e.value, e.message] for e in plan.errors[:2000]],
+        "errors": [[e.row, e.column, _masked(e.value), e.message] for e in plan.errors[:2000]],
         "error_count": len(plan.errors),
         "warnings": [[w.row, w.column, w.value, w.message] for w in parsed.warnings[:500]],
         "header_row": parsed.header_row,
     }
+
+
+def _masked(value: str) -> str:
+    """ID-like values are kept masked in the stored report, which readers see too."""
+    digits = value.replace("X", "").replace("x", "")
+    return mask_id_number(value) if len(value) >= 15 and digits.isdigit() else value
 
 
 def roster_import_errors_workbook(*, record: RosterImport) -> bytes:

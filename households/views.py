@@ -19,7 +19,7 @@ from households.exports import roster_workbook
 from households.forms import MonitoringStepForm, RosterFilterForm, RosterImportForm
 from households.jobs import roster_import_job
 from households.ledger_template import roster_template_workbook
-from households.models import ImportStatus
+from households.models import STEP_ORDER, ImportStatus
 from households.selectors import (
     RosterFilter,
     get_household_for_user,
@@ -56,7 +56,8 @@ def _roster_filter(request: HttpRequest) -> tuple[RosterFilterForm, RosterFilter
         return form, RosterFilter()
     data = form.cleaned_data
     return form, RosterFilter(
-        village_id=data["village"].pk if data["village"] else None, category=data["category"],
+        village_id=data["village"].pk if data["village"] else None,
+        group_id=data["group"].pk if data["group"] else None, category=data["category"],
         monitoring_type=data["monitoring_type"], flag=data["flag"], query=data["q"],
     )
 
@@ -95,8 +96,11 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
         **household_detail(household),
         "history": household_history(household),
         "can_write": can_write_village(request.user, household.village),
-        "step_form": MonitoringStepForm(initial={"on": timezone.localdate()}),
     }
+    done = {event.step for event in context["events"]}
+    next_step = next((step for step in STEP_ORDER if step not in done), None)
+    if next_step:
+        context["step_form"] = MonitoringStepForm(initial={"on": timezone.localdate(), "step": next_step})
     as_of = parse_date(request.GET.get("as_of") or None) if request.GET.get("as_of") else None
     if as_of:
         context["as_of"] = as_of
@@ -194,6 +198,8 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_roster_import_for_user(request, pk)
     if not record.rejected_rows:
         raise Http404
+    if not can_write_village(request.user, record.village):
+        raise PermissionDenied("出错行含完整身份证号，只有本村和上级经办人员可以下载。")
     content = roster_import_errors_workbook(record=record)
     return _xlsx_response(content, f"出错行-{record.filename.rsplit('.', 1)[0]}.xlsx")
 

@@ -62,16 +62,16 @@ MATRIX = [
     ("households:household",     "get",  "H1",            "302 404 200 200 200 404 404 200 200 200 200"),
     ("households:household",     "get",  "H3",            "302 404 200 200 200 404 404 404 404 404 404"),
     ("households:household",     "get",  "HB",            "302 404 404 404 404 404 404 404 404 404 404"),
-    ("households:member_reveal", "post", "H1/M1/id_number", "302 404 200 403 200 404 404 200 200 403 200"),
-    ("households:member_reveal", "post", "H1/M1/phone",   "302 404 200 403 200 404 404 200 200 403 200"),
-    ("households:member_reveal", "post", "H3/M3/id_number", "302 404 200 403 200 404 404 404 404 404 404"),
-    ("households:member_reveal", "post", "HB/MB/id_number", "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:member_reveal", "post", "H1/P1/id_number", "302 404 200 403 200 404 404 200 200 403 200"),
+    ("households:member_reveal", "post", "H1/P1/phone",   "302 404 200 403 200 404 404 200 200 403 200"),
+    ("households:member_reveal", "post", "H3/P3/id_number", "302 404 200 403 200 404 404 404 404 404 404"),
+    ("households:member_reveal", "post", "HB/PB/id_number", "302 404 404 404 404 404 404 404 404 404 404"),
     ("households:monitoring_step", "post", "H1",          "302 404 302 403 302 404 404 302 302 403 302"),
     ("households:monitoring_step", "post", "HB",          "302 404 404 404 404 404 404 404 404 404 404"),
     ("households:import_upload", "get",  None,            "302 404 200 403 200 404 404 200 200 403 200"),
     ("households:import_detail", "get",  "I1",            "302 404 200 200 200 404 404 200 200 200 200"),
     ("households:import_detail", "get",  "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
-    ("households:import_errors", "get",  "I1",            "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:import_errors", "get",  "I1",            "302 404 200 403 200 404 404 200 200 403 200"),
     ("households:import_errors", "get",  "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
     ("households:import_apply",  "post", "I1",            "302 404 302 403 302 404 404 302 302 403 302"),
     ("households:import_apply",  "post", "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
@@ -91,6 +91,7 @@ def _roster_import(village, user, tmp_path) -> RosterImport:
 
 
 def _objects(world, tmp_path) -> dict:
+    """Every object a URL in the matrix names, by a unique key."""
     other_township = world.other_county.townships.get()
     job = lambda user, county: Job.objects.create(  # noqa: E731
         county=county, kind="org_check", title="自检", created_by=user, status=JobStatus.SUCCEEDED
@@ -109,21 +110,23 @@ def _objects(world, tmp_path) -> dict:
         "H3": make_household(world.villages[2], number="0003", seq=3),
         "HB": make_household(world.other_county.townships.get().villages.get(), number="0009", seq=9),
     }
-    members = {f"M{key[1:]}": household.members.get(relation="户主") for key, household in households.items()}
+    heads = {f"P{key[1:]}": household.members.get(relation="户主") for key, household in households.items()}
     imports = {
         "I1": _roster_import(world.villages[0], world.users["village_cadre"], tmp_path),
         "IB": _roster_import(world.other_county.townships.get().villages.get(), world.users["other_coordinator"], tmp_path),
     }
-    return {
-        **households, **members, **imports,
+    org = {
         "T1": world.townships[0], "T2": world.townships[1], "TB": other_township,
         "V1": world.villages[0], "V2": world.villages[1], "V3": world.villages[2],
         "VB": other_township.villages.get(),
         "D1": world.departments[0], "D2": world.departments[1],
         "DB": world.other_county.departments.get(),
         "M1": world.campaign.milestones.get(), "MB": world.other_campaign.milestones.get(),
-        **jobs,
     }
+    groups = (org, jobs, households, heads, imports)
+    keys = [key for group in groups for key in group]
+    assert len(keys) == len(set(keys)), "two objects share a key"
+    return {key: obj for group in groups for key, obj in group.items()}
 
 
 @pytest.mark.django_db
@@ -147,7 +150,7 @@ def test_it_gives_every_role_the_expected_status(world, tmp_path):
 
 
 def _args(objects: dict, key: str | None) -> list:
-    """"H1/M1/id_number" → the household's pk, the member's pk, and the field name."""
+    """"H1/P1/id_number" → the household's pk, the member's pk, and the field name."""
     if key is None:
         return []
     return [objects[part].pk if part in objects else part for part in key.split("/")]

@@ -86,11 +86,21 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     return scope
 
 
-def _village_read_q(scope: Scope) -> Q:
+def village_read_q(scope: Scope, path: str = "") -> Q:
+    """Rows whose village the scope may read; `path` leads to the village ("village__")."""
     return (
-        Q(township__county_id__in=scope.read_county_ids)
-        | Q(township_id__in=scope.read_township_ids)
-        | Q(pk__in=scope.village_ids)
+        Q(**{f"{path}township__county_id__in": scope.read_county_ids})
+        | Q(**{f"{path}township_id__in": scope.read_township_ids})
+        | Q(**{f"{path}pk__in": scope.village_ids})
+    )
+
+
+def village_write_q(scope: Scope, path: str = "") -> Q:
+    """Rows whose village the scope may change."""
+    return (
+        Q(**{f"{path}township__county_id__in": scope.write_county_ids})
+        | Q(**{f"{path}township_id__in": scope.write_township_ids})
+        | Q(**{f"{path}pk__in": scope.village_ids})
     )
 
 
@@ -98,7 +108,7 @@ def villages_visible_to(user) -> QuerySet[Village]:
     scope = scope_for(user)
     if scope.is_empty:
         return Village.objects.none()
-    return Village.objects.filter(_village_read_q(scope))
+    return Village.objects.filter(village_read_q(scope))
 
 
 def writable_villages(user) -> QuerySet[Village]:
@@ -106,11 +116,7 @@ def writable_villages(user) -> QuerySet[Village]:
     scope = scope_for(user)
     if scope.is_empty:
         return Village.objects.none()
-    return Village.objects.filter(
-        Q(township__county_id__in=scope.write_county_ids)
-        | Q(township_id__in=scope.write_township_ids)
-        | Q(pk__in=scope.village_ids)
-    )
+    return Village.objects.filter(village_write_q(scope))
 
 
 def townships_visible_to(user) -> QuerySet[Township]:

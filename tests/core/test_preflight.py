@@ -40,3 +40,10 @@ def test_it_names_a_bad_boolean_variable():
 def test_it_passes_check_deploy_when_debug_is_off():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false", SECRET_KEY="")
     assert result.returncode == 0, result.stderr
+
+
+def test_it_collects_static_files_for_whitenoise(tmp_path):
+    result = _manage("collectstatic", "--noinput", "-v0", DEBUG="false", STATIC_ROOT=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/htmx-2.0.11.min.js" in manifest and "vendor/bootstrap-5.3.8/bootstrap.min.css" in manifest

@@ -82,6 +82,8 @@ def test_it_refuses_bad_rows_until_told_to_take_the_valid_ones(world, tmp_path):
     assert (record.new_households, record.rejected_rows) == (1, 3)
     messages = {row: message for row, column, value, message in record.report["errors"]}
     assert "校验" in messages[6]
+    stored_value = record.report["errors"][1][2]
+    assert stored_value == bad[1]["身份证号"][:6] + "********" + bad[1]["身份证号"][-4:]  # readers see the report too
     assert messages[5].startswith("同户第6行有错误") and messages[7].startswith("同户第6行有错误")
     with pytest.raises(ImportRejected, match="有 3 行有错误"):
         _apply(world, record)

@@ -167,3 +167,22 @@ def test_it_shows_the_household_as_it_stood_on_a_date(world, client):
     assert "当日该户尚未登记" in page
     page = client.get(reverse("households:household", args=[household.pk]) + f"?as_of={date.today():%Y-%m-%d}").content.decode()
     assert "户主00010（户主）" in page
+
+
+def test_it_filters_the_roster_by_group_flag_and_id_digits(world, client):
+    village = world.villages[0]
+    first = make_household(village, number="0001", seq=1)
+    second = make_household(village, number="0002", seq=2)
+    other_group = village.groups.create(number=2, name="第二组")
+    Household.objects.filter(pk=second.pk).update(group=other_group, housing_grade="D")
+    _login(client, "village_cadre")
+    url = reverse("households:roster")
+
+    def numbers(query: str) -> list[str]:
+        return [h.number for h in client.get(f"{url}?{query}").context["page"]]
+
+    assert numbers(f"group={other_group.pk}") == ["0002"]
+    assert numbers("flag=housing") == ["0002"]
+    last_digits = first.members.get(relation="户主").id_number[-6:]
+    assert numbers(f"q={last_digits}") == ["0001"]
+    assert numbers("q=户主0002") == ["0002"]
