@@ -261,6 +261,17 @@ def _side_main(args: argparse.Namespace) -> int:
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS since it started its program.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork and
+    exec, so a child would report the parent's size (the roster it just wrote).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

@@ -18,6 +18,7 @@ from evalprep.core.models import Village
 from evalprep.core.services import audit_log
 from evalprep.core.sheets import SheetError
 from households.ledger import (
+    SAME_HOUSEHOLD_MESSAGE,
     ParsedHousehold,
     ParsedMember,
     ParsedRoster,
@@ -105,34 +106,31 @@ def roster_plan(*, village: Village, content: bytes, filename: str, income_year:
     if not parsed.data_rows:
         raise ImportRejected(f"「{filename}」里没有找到农户数据行，请确认表头下面填了数据。")
     group_ids = dict(village.groups.values_list("number", "pk"))
-    errors = list(parsed.errors) + _database_errors(village, parsed.households, group_ids)
+    database_errors = _database_errors(village, parsed.households, group_ids)
+    error_rows = {error.row for error in database_errors}
+    # parsed.households holds the households the file itself found valid
+    bad_households = {id(h) for h in parsed.households if error_rows.intersection(h.rows)}
     rejected = set(parsed.rejected_rows)
-    bad_households = {id(h) for h in parsed.households if rejected.intersection(h.rows) or _any_row_in(errors, h)}
     for household in parsed.households:
         if id(household) in bad_households:
             rejected.update(household.rows)
-    errors += _household_followups(parsed.households, bad_households, errors)
+    errors = parsed.errors + database_errors
+    errors += _household_followups(parsed.households, bad_households, error_rows)
     plan = ImportPlan(parsed=parsed, errors=sorted(errors, key=lambda e: e.row), rejected_rows=rejected, group_ids=group_ids)
     _classify(village, [h for h in parsed.households if id(h) not in bad_households], plan)
     return plan
 
 
-def _any_row_in(errors: list[RowError], household: ParsedHousehold) -> bool:
-    rows = set(household.rows)
-    return any(error.row in rows for error in errors)
-
-
-def _household_followups(households, bad_households, errors) -> list[RowError]:
-    """Rows of a rejected household that have no error of their own get one."""
-    rows_with_errors = {error.row for error in errors}
+def _household_followups(households, bad_households, error_rows: set[int]) -> list[RowError]:
+    """Rows of a household rejected by a registry check that have no error of their own."""
     followups = []
     for household in households:
         if id(household) not in bad_households:
             continue
-        first_bad = min(row for row in household.rows if row in rows_with_errors)
+        first_bad = min(row for row in household.rows if row in error_rows)
         for row in household.rows:
-            if row not in rows_with_errors:
-                followups.append(RowError(row, "", "", f"同户第{first_bad}行有错误，整户暂不导入；改正后重新上传即可"))
+            if row not in error_rows:
+                followups.append(RowError(row, "", "", SAME_HOUSEHOLD_MESSAGE.format(row=first_bad)))
     return followups
 
 
