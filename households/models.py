@@ -358,7 +358,7 @@ class RosterImport(models.Model):
 
     village = models.ForeignKey(Village, models.CASCADE, related_name="roster_imports", verbose_name=_("行政村"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("导入人")
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     applied_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
