@@ -98,6 +98,11 @@ def roster_import_preview(*, village: Village, content: bytes, filename: str, us
 
 
 def roster_plan(*, village: Village, content: bytes, filename: str, income_year: int) -> ImportPlan:
+    """What importing this file into the village would do, and every problem."""
+    return _plan(village, _parse(content, filename, income_year))
+
+
+def _parse(content: bytes, filename: str, income_year: int) -> ParsedRoster:
     reference = date(income_year, 12, 31)
     try:
         parsed = roster_parse(content, filename=filename, default_income_year=income_year, reference_date=reference)
@@ -105,6 +110,11 @@ def roster_plan(*, village: Village, content: bytes, filename: str, income_year:
         raise ImportRejected(exc.message) from None
     if not parsed.data_rows:
         raise ImportRejected(f"「{filename}」里没有找到农户数据行，请确认表头下面填了数据。")
+    return parsed
+
+
+def _plan(village: Village, parsed: ParsedRoster) -> ImportPlan:
+    """Compare a parsed file with the registry."""
     group_ids = dict(village.groups.values_list("number", "pk"))
     database_errors = _database_errors(village, parsed.households, group_ids)
     error_rows = {error.row for error in database_errors}
@@ -302,14 +312,21 @@ def roster_import_apply(*, record: RosterImport, user, accept_valid: bool, progr
     if _sha256(content) != record.sha256:
         raise ImportRejected("保存的文件已损坏（校验值不符），请重新上传。")
     progress(5, "正在读取并校验文件")
-    plan = roster_plan(village=record.village, content=content, filename=record.filename, income_year=record.income_year)
-    if plan.rejected_rows and not accept_valid:
-        raise ImportRejected(
-            f"有 {len(plan.rejected_rows)} 行有错误。请改正后重新上传，或选择“先导入无误的行”。"
-        )
-    progress(40, "正在写入数据库")
+    parsed = _parse(content, record.filename, record.income_year)
+    progress(30, "正在与台账比对")
     with transaction.atomic():
-        _write_plan(record.village, plan, user, progress)
+        # The record is locked, and the comparison made, inside the transaction:
+        # two clicks on 导入 take the file in once, against the registry as it is.
+        locked = RosterImport.objects.select_for_update().get(pk=record.pk)
+        if locked.status == ImportStatus.APPLIED:
+            return locked
+        plan = _plan(record.village, parsed)
+        if plan.rejected_rows and not accept_valid:
+            raise ImportRejected(
+                f"有 {len(plan.rejected_rows)} 行有错误。请改正后重新上传，或选择“先导入无误的行”。"
+            )
+        progress(40, "正在写入数据库")  # the last step others can see before the commit
+        _write_plan(record.village, plan, user)
         _record_plan(record, plan)
         record.status = ImportStatus.APPLIED
         record.applied_at = timezone.now()
@@ -322,7 +339,7 @@ def roster_import_apply(*, record: RosterImport, user, accept_valid: bool, progr
     return record
 
 
-def _write_plan(village: Village, plan: ImportPlan, user, progress: ProgressFn) -> None:
+def _write_plan(village: Village, plan: ImportPlan, user) -> None:
     existing = plan.existing
     new_households = [Household(village=village, number=p.number, **_household_values(p, plan.group_ids)) for p in plan.new]
     bulk_create_with_history(new_households, Household, default_user=user, batch_size=1000)
@@ -336,10 +353,8 @@ def _write_plan(village: Village, plan: ImportPlan, user, progress: ProgressFn) 
     if changed_households:
         fields = sorted({name for p in plan.updated for name in _household_values(p, plan.group_ids)})
         bulk_update_with_history(changed_households, Household, fields, default_user=user, batch_size=1000)
-    progress(60, "正在写入家庭成员")
     targets = [(p, created[p.number]) for p in plan.new] + [(p, existing.households[p.number]) for p in plan.updated]
     _write_members(targets, existing, plan.member_fields, user)
-    progress(80, "正在写入收入、风险和帮扶措施")
     _write_household_details(targets, existing, plan, user)
 
 
