@@ -1,7 +1,20 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from households.models import Household, IncomeYear, Measure, Member, MonitoringEvent, Risk, RosterImport
+from households.models import (
+    Household,
+    IncomeYear,
+    Measure,
+    Member,
+    MonitoringEvent,
+    Risk,
+    RosterImport,
+    ScreeningDecision,
+    ScreeningFlag,
+    ScreeningRun,
+    ScreeningThresholds,
+    VillageIncomeEstimate,
+)
 
 
 class MemberInline(admin.TabularInline):
@@ -54,3 +67,51 @@ class RosterImportAdmin(admin.ModelAdmin):
     list_display = ["filename", "village", "user", "created_at", "status", "new_households", "updated_households", "rejected_rows"]
     list_filter = ["status"]
     readonly_fields = [field.name for field in RosterImport._meta.fields]
+
+
+# Screening
+
+
+@admin.register(ScreeningThresholds)
+class ScreeningThresholdsAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "campaign", "income_drop_share", "lifted_growth_min", "medical_out_of_pocket",
+        "rural_disposable_income_last_year", "decision_days",
+    ]
+
+
+class ScreeningDecisionInline(admin.StackedInline):
+    model = ScreeningDecision
+    extra = 0
+    raw_id_fields = ["decided_by"]
+
+
+@admin.register(ScreeningFlag)
+class ScreeningFlagAdmin(admin.ModelAdmin):
+    list_display = ["household", "rule", "explanation", "first_seen_at", "last_seen_at", "resolved_at", "due_date"]
+    list_filter = ["rule", "campaign", "household__village__township"]
+    search_fields = ["household__number", "household__head_name"]
+    list_select_related = ["household"]
+    raw_id_fields = ["household", "campaign"]
+    readonly_fields = ["figure", "threshold", "facts", "first_seen_at", "last_seen_at", "resolved_at"]
+    inlines = [ScreeningDecisionInline]
+
+
+@admin.register(ScreeningDecision)
+class ScreeningDecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["flag", "outcome", "decided_by_name", "decided_at"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["flag", "decided_by"]
+    list_select_related = ["flag__household"]
+
+
+@admin.register(ScreeningRun)
+class ScreeningRunAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "scope", "started_at", "finished_at", "run_by"]
+    readonly_fields = [field.name for field in ScreeningRun._meta.fields]
+
+
+@admin.register(VillageIncomeEstimate)
+class VillageIncomeEstimateAdmin(SimpleHistoryAdmin):
+    list_display = ["village", "campaign", "year", "population", "updated_by", "updated_at"]
+    raw_id_fields = ["village", "updated_by"]

@@ -1,8 +1,18 @@
+from typing import ClassVar
+
 from django import forms
 from django.utils import timezone
 
 from evalprep.core.models import Village, VillageGroup
-from households.models import Category, MonitoringStep, MonitoringType
+from households.models import (
+    Category,
+    DecisionOutcome,
+    MonitoringStep,
+    MonitoringType,
+    ScreeningRule,
+    ScreeningThresholds,
+)
+from households.screening import FLAG_STATUSES
 from households.selectors import FLAGS
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
@@ -47,3 +57,134 @@ class MonitoringStepForm(forms.Form):
     on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     by_name = forms.CharField(label="经办人", max_length=30)
     note = forms.CharField(label="说明（公示情况、审核意见等）", max_length=300, required=False)
+
+
+# Screening (应纳未纳筛查): filters, decisions, thresholds and the village income worksheet.
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et")
+
+
+class ScreeningFilterForm(forms.Form):
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), required=False, label="行政村", empty_label="全部行政村")
+    rule = forms.ChoiceField(choices=[("", "全部规则"), *ScreeningRule.choices], required=False, label="筛查规则")
+    status = forms.ChoiceField(choices=list(FLAG_STATUSES.items()), required=False, label="状态")
+
+    def __init__(self, *args, villages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class ScreeningDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, label="决定", widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="理由或整改情况", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="不纳入或已整改时必填，例如“经入户核实，该户务工收入未计入，实际人均纯收入 9,200 元”。",
+    )
+    attachment = forms.FileField(label="附件（可选）", required=False, help_text="入户核实表、照片、票据等；PDF、图片、Word、Excel，最大 10 MB。")
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload is None:
+            return None
+        if not upload.name.lower().endswith(ATTACHMENT_EXTENSIONS):
+            raise forms.ValidationError("附件只能是 PDF、图片（jpg、png）、Word 或 Excel 文件。")
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            raise forms.ValidationError("附件超过 10 MB，请压缩图片或拆分后再上传。")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") and data["outcome"] != DecisionOutcome.INCLUDE and not data.get("reason", "").strip():
+            self.add_error("reason", "请写明不纳入的理由或整改情况。")
+        return data
+
+
+class ScreeningThresholdsForm(forms.ModelForm):
+    class Meta:
+        model = ScreeningThresholds
+        fields = [
+            "income_drop_share", "lifted_growth_min", "medical_out_of_pocket",
+            "rural_disposable_income_last_year", "decision_days",
+        ]
+
+
+class IncomeEstimateForm(forms.Form):
+    year = forms.IntegerField(label="收入年度", min_value=2015, max_value=2100)
+    note = forms.CharField(label="说明（数据来源、测算口径）", max_length=500, required=False)
+
+
+def _amount_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, min_value=0, max_digits=14, decimal_places=2)
+
+
+class IncomeLineForm(forms.Form):
+    """One line of the worksheet; subclasses add the figures of their kind."""
+
+    kind: ClassVar[str] = ""
+    name = forms.CharField(label="项目", max_length=50)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, form_field in self.fields.items():
+            if name != "DELETE":
+                form_field.widget.attrs["class"] = "form-control form-control-sm"
+
+    def line(self) -> dict:
+        data = self.cleaned_data
+        return {"kind": self.kind, "name": data["name"].strip(), **{
+            name: str(data[name]) for name in self.fields if name not in ("name", "DELETE")
+        }}
+
+
+class CropLineForm(IncomeLineForm):
+    kind = "crop"
+    area = _amount_field("面积（亩）")
+    yield_per_mu = _amount_field("单产（公斤/亩）")
+    price = _amount_field("单价（元/公斤）")
+    cost = _amount_field("成本（元）")
+
+
+class LivestockLineForm(IncomeLineForm):
+    kind = "livestock"
+    head_sold = _amount_field("出栏（头/只）")
+    margin = _amount_field("每头（只）纯收益（元）")
+
+
+class WageLineForm(IncomeLineForm):
+    kind = "wage"
+    people = _amount_field("务工人数")
+    average_earnings = _amount_field("人均务工收入（元）")
+
+
+class TransferLineForm(IncomeLineForm):
+    kind = "transfer"
+    amount = _amount_field("金额（元）")
+
+
+class OtherLineForm(IncomeLineForm):
+    kind = "other"
+    amount = _amount_field("金额（元）")
+
+
+INCOME_LINE_FORMS = {form.kind: form for form in (CropLineForm, LivestockLineForm, WageLineForm, TransferLineForm, OtherLineForm)}
+
+
+def income_line_formsets(data=None, *, lines: list[dict]) -> dict[str, forms.BaseFormSet]:
+    """One formset per kind of income, filled with the saved lines and two blank rows."""
+    formsets = {}
+    for kind, form_class in INCOME_LINE_FORMS.items():
+        formset_class = forms.formset_factory(form_class, extra=2, can_delete=True)
+        initial = [{k: v for k, v in line.items() if k != "kind"} for line in lines if line.get("kind") == kind]
+        formsets[kind] = formset_class(data, initial=initial, prefix=kind)
+    return formsets
+
+
+def income_lines_from(formsets: dict[str, forms.BaseFormSet]) -> list[dict]:
+    return [
+        form.line()
+        for formset in formsets.values()
+        for form in formset.forms
+        if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]

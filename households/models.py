@@ -383,3 +383,269 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+# Screening (应纳未纳筛查): rules run over the registry per campaign; each hit is
+# an explained flag on a village's worklist, where someone records a decision.
+# The rules themselves live in households/screening.py.
+
+
+class ScreeningThresholds(models.Model):
+    """The screening thresholds of one campaign, set by the bureau (defaults from
+    the seeds). The monitoring income line itself is Campaign.monitoring_income_line."""
+
+    campaign = models.OneToOneField(
+        "core.Campaign", models.CASCADE, related_name="screening_thresholds", verbose_name=_("评估年度")
+    )
+    income_drop_share = models.DecimalField(
+        _("收入同比下降超过（比例）"), max_digits=4, decimal_places=3, default=Decimal("0.300"),
+        help_text=_("如 0.300 表示人均纯收入比上年下降超过30%即提示。"),
+    )
+    lifted_growth_min = models.DecimalField(
+        _("脱贫户收入最低增幅（比例）"), max_digits=4, decimal_places=3, default=Decimal("0.100"),
+        help_text=_("如 0.100 表示脱贫户人均纯收入比上年增长不足10%即提示。"),
+    )
+    medical_out_of_pocket = models.DecimalField(
+        _("合规自付医疗支出提示线（元）"), max_digits=10, decimal_places=2, default=Decimal("10000"),
+        help_text=_("达到此数即提示（2022年内蒙古解读：因病因意外治疗自付1万元以上）。"),
+    )
+    # The province's (自治区's) published rural disposable income per capita of
+    # the previous year (统计公报). The default is only a placeholder: each
+    # province has its own figure and the bureau must set it every campaign.
+    rural_disposable_income_last_year = models.DecimalField(
+        _("上年度全区（省）农村居民人均可支配收入（元）"), max_digits=10, decimal_places=2, default=Decimal("17000"),
+        help_text=_("自付医疗支出超过此数的2倍即提示（医保局筛查口径）。请按本省统计公报填写。"),
+    )
+    decision_days = models.PositiveSmallIntegerField(
+        _("处理期限（天）"), default=10, help_text=_("新提示须在发现后多少天内作出是否纳入的决定。")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("筛查阈值")
+        verbose_name_plural = _("筛查阈值")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(income_drop_share__gt=0, income_drop_share__lt=1), name="thresholds_drop_share_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_growth_min__gte=0, lifted_growth_min__lt=1), name="thresholds_growth_range"
+            ),
+            models.CheckConstraint(condition=Q(medical_out_of_pocket__gt=0), name="thresholds_medical_positive"),
+            models.CheckConstraint(
+                condition=Q(rural_disposable_income_last_year__gt=0), name="thresholds_rural_income_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_days__gte=1, decision_days__lte=90), name="thresholds_decision_days_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}筛查阈值"
+
+    @property
+    def medical_twice_income(self) -> Decimal:
+        return self.rural_disposable_income_last_year * 2
+
+
+class ScreeningRule(models.TextChoices):
+    LOW_INCOME = "low_income", _("人均纯收入低于监测收入线")
+    INCOME_DROP = "income_drop", _("人均纯收入同比大幅下降")
+    INCOME_DOWN_TWO_YEARS = "income_down_two_years", _("人均纯收入连续两年下降")
+    LIFTED_LOW_GROWTH = "lifted_low_growth", _("脱贫户收入增幅偏低")
+    MEDICAL_EXPENSE = "medical_expense", _("自付医疗支出较大")
+    NEW_MINIMUM_LIVING = "new_minimum_living", _("当年新纳入低保")
+    NEW_DESTITUTE_SUPPORT = "new_destitute_support", _("当年新纳入特困供养")
+    SEVERE_DISABILITY = "severe_disability", _("有重度残疾成员")
+    DANGEROUS_HOUSE = "dangerous_house", _("住房为C/D级危房")
+    OUT_OF_SCHOOL = "out_of_school", _("义务教育阶段失学辍学")
+    UNINSURED = "uninsured", _("重点人群成员未参加基本医保")
+    UNSAFE_WATER = "unsafe_water", _("饮水不安全")
+    NO_MEASURE = "no_measure", _("监测户无帮扶措施")
+    WELFARE_ONLY = "welfare_only", _("有劳动能力仅兜底保障（一兜了之）")
+    ELIMINATION_UNCHECKED = "elimination_unchecked", _("风险消除程序不完整")
+
+
+class ScreeningFlag(models.Model):
+    """One rule's hit on one household in one campaign. A re-run updates the
+    figures and last_seen_at, and sets resolved_at when the rule no longer finds it."""
+
+    campaign = models.ForeignKey("core.Campaign", models.CASCADE, related_name="screening_flags", verbose_name=_("评估年度"))
+    household = models.ForeignKey(Household, models.CASCADE, related_name="screening_flags", verbose_name=_("农户"))
+    rule = models.CharField(_("筛查规则"), max_length=30, choices=ScreeningRule.choices)
+    figure = models.DecimalField(_("数值"), max_digits=16, decimal_places=4, null=True, blank=True)
+    threshold = models.DecimalField(_("阈值"), max_digits=16, decimal_places=4, null=True, blank=True)
+    facts = models.JSONField(_("相关情况"), default=dict, blank=True)
+    first_seen_at = models.DateTimeField(_("首次发现"))
+    last_seen_at = models.DateTimeField(_("最近发现"))
+    resolved_at = models.DateTimeField(_("不再符合时间"), null=True, blank=True)
+    due_date = models.DateField(_("处理期限"))
+
+    class Meta:
+        verbose_name = _("筛查提示")
+        verbose_name_plural = _("筛查提示")
+        ordering = ["household", "rule"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "household", "rule"], name="screeningflag_unique_rule"),
+        ]
+        indexes = [models.Index(fields=["campaign", "rule"], name="screeningflag_campaign_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.household}：{self.get_rule_display()}"
+
+    @property
+    def explanation(self) -> str:
+        from households.screening import flag_explanation
+
+        return flag_explanation(self)
+
+    @property
+    def is_new(self) -> bool:
+        return self.resolved_at is None and self.first_seen_at == self.last_seen_at
+
+
+class DecisionOutcome(models.TextChoices):
+    INCLUDE = "include", _("纳入监测")
+    NOT_INCLUDE = "not_include", _("不纳入")
+    RECTIFIED = "rectified", _("已整改")
+
+
+class ScreeningDecision(models.Model):
+    """What the village decided about a flag, with why and an optional proof."""
+
+    flag = models.OneToOneField(ScreeningFlag, models.CASCADE, related_name="decision", verbose_name=_("筛查提示"))
+    outcome = models.CharField(_("决定"), max_length=12, choices=DecisionOutcome.choices)
+    reason = models.CharField(_("理由或整改情况"), max_length=500, blank=True)
+    attachment = models.FileField(_("附件"), upload_to="screening/%Y/%m/", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("决定人")
+    )
+    decided_by_name = models.CharField(_("决定人姓名"), max_length=30, blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("筛查处理决定")
+        verbose_name_plural = _("筛查处理决定")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="include") | ~Q(reason=""), name="screeningdecision_reason_unless_included"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()
+
+
+class ScreeningRun(models.Model):
+    """One run of the rules: when, by whom, over which villages, what it found."""
+
+    campaign = models.ForeignKey("core.Campaign", models.CASCADE, related_name="screening_runs", verbose_name=_("评估年度"))
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("执行人")
+    )
+    scope = models.CharField(_("范围"), max_length=200)
+    village_ids = models.JSONField(_("行政村"), default=list, blank=True, help_text=_("空表示全县"))
+    counts = models.JSONField(_("各规则结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("筛查记录")
+        verbose_name_plural = _("筛查记录")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def run_by_label(self) -> str:
+        return (self.run_by.get_full_name() or self.run_by.username) if self.run_by else "系统"
+
+
+# The lines of a village income worksheet (收入测算), one JSON object each:
+# kind → (label, the numeric fields in order, how the amount is computed).
+INCOME_LINE_KINDS = {
+    "crop": (_("种植业"), ("area", "yield_per_mu", "price", "cost")),
+    "livestock": (_("养殖业"), ("head_sold", "margin")),
+    "wage": (_("务工"), ("people", "average_earnings")),
+    "transfer": (_("政策性转移"), ("amount",)),
+    "other": (_("其他"), ("amount",)),
+}
+
+
+def income_line_amount(line: dict) -> Decimal:
+    """面积×单产×单价−成本; 出栏数×每头纯收益; 人数×人均收入; or the amount itself."""
+    values = {name: Decimal(str(line.get(name) or 0)) for name in INCOME_LINE_KINDS[line["kind"]][1]}
+    kind = line["kind"]
+    if kind == "crop":
+        amount = values["area"] * values["yield_per_mu"] * values["price"] - values["cost"]
+    elif kind == "livestock":
+        amount = values["head_sold"] * values["margin"]
+    elif kind == "wage":
+        amount = values["people"] * values["average_earnings"]
+    else:
+        amount = values["amount"]
+    return amount.quantize(Decimal("0.01"))
+
+
+class VillageIncomeEstimate(models.Model):
+    """A village's income worksheet for one campaign (2022 reading: 收入测算)."""
+
+    village = models.ForeignKey(Village, models.CASCADE, related_name="income_estimates", verbose_name=_("行政村"))
+    campaign = models.ForeignKey("core.Campaign", models.CASCADE, related_name="income_estimates", verbose_name=_("评估年度"))
+    year = models.PositiveSmallIntegerField(_("收入年度"))
+    lines = models.JSONField(_("测算明细"), default=list, blank=True)
+    population = models.PositiveIntegerField(_("登记人口（保存时花名册）"), default=0)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("填报人")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("村收入测算")
+        verbose_name_plural = _("村收入测算")
+        ordering = ["village", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "campaign"], name="villageincomeestimate_unique_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village}{self.year}年收入测算"
+
+    @property
+    def updated_by_label(self) -> str:
+        return (self.updated_by.get_full_name() or self.updated_by.username) if self.updated_by else "—"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.lines, list):
+            raise ValidationError({"lines": _("测算明细格式不对。")})
+        for number, line in enumerate(self.lines, start=1):
+            kind = line.get("kind") if isinstance(line, dict) else None
+            if kind not in INCOME_LINE_KINDS:
+                raise ValidationError({"lines": _("第%(n)s行：收入类别不对。") % {"n": number}})
+            if not str(line.get("name", "")).strip():
+                raise ValidationError({"lines": _("第%(n)s行：请填写项目名称。") % {"n": number}})
+            for name in INCOME_LINE_KINDS[kind][1]:
+                try:
+                    value = Decimal(str(line.get(name)))
+                except (ArithmeticError, ValueError, TypeError):
+                    raise ValidationError({"lines": _("第%(n)s行：数值不对。") % {"n": number}}) from None
+                if not value.is_finite() or value < 0:
+                    raise ValidationError({"lines": _("第%(n)s行：数值不能为负数。") % {"n": number}})
+
+    @property
+    def total(self) -> Decimal:
+        return sum((income_line_amount(line) for line in self.lines), Decimal("0.00"))
+
+    @property
+    def per_capita(self) -> Decimal | None:
+        if not self.population:
+            return None
+        return (self.total / self.population).quantize(Decimal("0.01"))

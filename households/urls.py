@@ -15,3 +15,14 @@ urlpatterns = [
     path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
     path("import/<int:pk>/errors/", views.import_errors, name="import_errors"),
 ]
+
+# Screening (应纳未纳筛查), worst-ten lists and the village income worksheet.
+urlpatterns += [
+    path("screening/", views.screening_worklist, name="screening_worklist"),
+    path("screening/run/", views.screening_run_view, name="screening_run"),
+    path("screening/thresholds/", views.screening_thresholds, name="screening_thresholds"),
+    path("screening/flags/<int:pk>/decide/", views.screening_decide, name="screening_decide"),
+    path("screening/flags/<int:pk>/attachment/", views.screening_attachment, name="screening_attachment"),
+    path("screening/villages/<int:village_pk>/worst-ten/", views.worst_ten, name="worst_ten"),
+    path("screening/villages/<int:village_pk>/income-estimate/", views.income_estimate, name="income_estimate"),
+]

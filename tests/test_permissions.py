@@ -7,13 +7,16 @@ belong to county A and sit in township T1, village V1 and department D1.
 A new URL is not done until it has a row here (test_it_covers_every_url).
 """
 
+from datetime import date
+
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from evalprep.dossiers.models import Job, JobStatus
-from households.models import RosterImport
+from households.models import RosterImport, ScreeningDecision, ScreeningFlag
 from households.services import roster_import_preview
 from tests.factories import PASSWORD, make_household
 from tests.households.builders import family, header_for, write_xlsx
@@ -75,6 +78,25 @@ MATRIX = [
     ("households:import_errors", "get",  "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
     ("households:import_apply",  "post", "I1",            "302 404 302 403 302 404 404 302 302 403 302"),
     ("households:import_apply",  "post", "IB",            "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:screening_worklist",   "get",  None,     "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:screening_run",        "post", None,     "302 404 302 403 302 404 404 302 302 403 302"),
+    ("households:screening_run",        "get",  None,     "302 405 405 405 405 405 405 405 405 405 405"),
+    ("households:screening_thresholds", "get",  None,     "302 404 200 403 200 403 403 403 403 403 403"),
+    ("households:screening_decide",     "post", "F1",     "302 404 302 403 302 404 404 302 302 403 302"),
+    ("households:screening_decide",     "post", "F3",     "302 404 302 403 302 404 404 404 404 404 404"),
+    ("households:screening_decide",     "post", "FB",     "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:screening_attachment", "get",  "F1",     "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:screening_attachment", "get",  "F3",     "302 404 200 200 200 404 404 404 404 404 404"),
+    ("households:screening_attachment", "get",  "FB",     "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:worst_ten",            "get",  "V1",     "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:worst_ten",            "get",  "V3",     "302 404 200 200 200 404 404 404 404 404 404"),
+    ("households:worst_ten",            "get",  "VB",     "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:income_estimate",      "get",  "V1",     "302 404 200 200 200 404 404 200 200 200 200"),
+    ("households:income_estimate",      "get",  "V3",     "302 404 200 200 200 404 404 404 404 404 404"),
+    ("households:income_estimate",      "get",  "VB",     "302 404 404 404 404 404 404 404 404 404 404"),
+    ("households:income_estimate",      "post", "V1",     "302 404 200 403 200 404 404 200 200 403 200"),
+    ("households:income_estimate",      "post", "V3",     "302 404 200 403 200 404 404 404 404 404 404"),
+    ("households:income_estimate",      "post", "VB",     "302 404 404 404 404 404 404 404 404 404 404"),
     ("indicators:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("tasks:landing",            "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("interviews:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
@@ -88,6 +110,18 @@ def _roster_import(village, user, tmp_path) -> RosterImport:
     rows += [{**row, "身份证号": "640104199001011000"} for row in family("0002", head="赵一", spouse="钱二", child="赵三")]
     path = write_xlsx(tmp_path / f"{village.code}.xlsx", header_for(rows), rows)
     return roster_import_preview(village=village, content=path.read_bytes(), filename=path.name, user=user, income_year=2025)
+
+
+def _screening_flag(household, campaign) -> ScreeningFlag:
+    """A flag with a decision and its attachment."""
+    now = timezone.now()
+    flag = ScreeningFlag.objects.create(
+        campaign=campaign, household=household, rule="dangerous_house", facts={"grade": "D"},
+        first_seen_at=now, last_seen_at=now, due_date=date(2026, 12, 20),
+    )
+    decision = ScreeningDecision(flag=flag, outcome="not_include", reason="经核实已改造")
+    decision.attachment.save("核实.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return flag
 
 
 def _objects(world, tmp_path) -> dict:
@@ -123,7 +157,12 @@ def _objects(world, tmp_path) -> dict:
         "DB": world.other_county.departments.get(),
         "M1": world.campaign.milestones.get(), "MB": world.other_campaign.milestones.get(),
     }
-    groups = (org, jobs, households, heads, imports)
+    flags = {
+        "F1": _screening_flag(households["H1"], world.campaign),
+        "F3": _screening_flag(households["H3"], world.campaign),
+        "FB": _screening_flag(households["HB"], world.other_campaign),
+    }
+    groups = (org, jobs, households, heads, imports, flags)
     keys = [key for group in groups for key in group]
     assert len(keys) == len(set(keys)), "two objects share a key"
     return {key: obj for group in groups for key, obj in group.items()}

@@ -29,6 +29,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append(NavItem("部门", reverse("core:department_list")))
     if scope.read_county_ids or scope.read_township_ids or scope.village_ids:
         items.append(NavItem("住户台账", reverse("households:roster")))
+        items.append(NavItem("应纳未纳筛查", reverse("households:screening_worklist")))
     if not scope.is_empty:
         items += [
             NavItem("工作专班", reverse("core:task_force")),

@@ -1,0 +1,211 @@
+"""The screening worklist, decisions, runs, thresholds, worst-ten lists and the
+income worksheet: scoping per role, htmx swaps, bounded queries."""
+
+from datetime import date
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from households.models import (
+    Category,
+    Household,
+    IncomeYear,
+    Member,
+    MonitoringEvent,
+    ScreeningDecision,
+    ScreeningFlag,
+    ScreeningRule,
+    VillageIncomeEstimate,
+)
+from households.screening import screening_run, screening_thresholds_for
+from tests.factories import PASSWORD, make_household
+
+def screening_flag(household, campaign) -> ScreeningFlag:
+    """A flag with a decision and an attachment (the objects F1, F3, FB of the matrix)."""
+    now = timezone.now()
+    flag = ScreeningFlag.objects.create(
+        campaign=campaign, household=household, rule=ScreeningRule.DANGEROUS_HOUSE, facts={"grade": "D"},
+        first_seen_at=now, last_seen_at=now, due_date=date(2026, 12, 20),
+    )
+    decision = ScreeningDecision(flag=flag, outcome="not_include", reason="经核实已改造")
+    decision.attachment.save("核实.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return flag
+
+
+def _login(client, role: str) -> None:
+    assert client.login(username=role, password=PASSWORD)
+
+
+def _flagged(village, number: str, seq: int, **fields) -> Household:
+    household = make_household(village, number=number, seq=seq, category="ordinary")
+    Household.objects.filter(pk=household.pk).update(**fields)
+    return household
+
+
+def test_a_village_cadre_sees_only_their_villages_flags(world, client):
+    _flagged(world.villages[0], "0001", 1, housing_grade="D")
+    _flagged(world.villages[2], "0003", 3, housing_grade="C", water_safe=False)
+    screening_run(campaign=world.campaign)
+    _login(client, "village_cadre")
+    page = client.get(reverse("households:screening_worklist")).content.decode()
+    assert "住房安全等级为D级（危房）" in page and "住房安全等级为C级" not in page
+    assert "新发现" in page
+    _login(client, "coordinator")
+    response = client.get(reverse("households:screening_worklist") + f"?village={world.villages[2].pk}&rule=unsafe_water")
+    flags = list(response.context["page"])
+    assert [(f.household.number, f.rule) for f in flags] == [("0003", "unsafe_water")]
+    counts = dict((code, n) for code, _, n in response.context["rule_counts"])
+    assert (counts["dangerous_house"], counts["unsafe_water"], counts["low_income"]) == (1, 1, 0)
+
+
+def test_the_worklist_costs_the_same_queries_for_few_or_many_flags(world, client):
+    village = world.villages[0]
+
+    def add(start: int, count: int) -> None:
+        Household.objects.bulk_create(
+            Household(village=village, number=f"B{n:05d}", head_name=f"户主{n}", member_count=1, housing_grade="D",
+                      water_safe=False, category=Category.LIFTED)
+            for n in range(start, start + count)
+        )
+        created = Household.objects.filter(number__startswith="B", members__isnull=True).values_list("pk", flat=True)
+        Member.objects.bulk_create(
+            Member(household_id=pk, name="某", id_number=f"X{pk:017d}", sex="male", birth_date=date(1980, 1, 1),
+                   relation="户主", medical_insurance=False) for pk in created
+        )
+        IncomeYear.objects.bulk_create(
+            IncomeYear(household_id=pk, year=2025, household_size=1, net_income_per_capita=5000) for pk in created
+        )
+        screening_run(campaign=world.campaign)
+
+    counts = []
+    for start, count in ((0, 3), (3, 200)):
+        add(start, count)
+        for role in ("coordinator", "village_cadre"):
+            _login(client, role)
+            for query in ("", "?status=all&page=2", f"?village={village.pk}&rule=low_income"):
+                with CaptureQueriesContext(connection) as context:
+                    assert client.get(reverse("households:screening_worklist") + query).status_code == 200
+                counts.append(len(context))
+    assert counts[:6] == counts[6:] and max(counts) <= 20, counts
+
+
+def test_deciding_through_htmx_swaps_the_row_and_including_starts_monitoring(world, client):
+    household = _flagged(world.villages[0], "0001", 1, housing_grade="D")
+    screening_run(campaign=world.campaign)
+    flag = ScreeningFlag.objects.get(household=household)
+    _login(client, "village_cadre")
+    url = reverse("households:screening_decide", args=[flag.pk])
+    response = client.post(url, {"outcome": "not_include", "reason": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "请写明" in response.content.decode()
+    assert not ScreeningDecision.objects.exists()
+    response = client.post(url, {"outcome": "include"}, HTTP_HX_REQUEST="true")
+    row = response.content.decode()
+    assert row.startswith('<tr id="flag-') and "纳入监测" in row and "已决定" in row and "保存决定" not in row
+    assert MonitoringEvent.objects.get(household=household).step == "identified"
+    assert flag.decision.decided_by == world.users["village_cadre"]
+
+
+def test_deciding_without_htmx_redirects_and_keeps_the_attachment(world, client):
+    household = _flagged(world.villages[0], "0001", 1, water_safe=False)
+    screening_run(campaign=world.campaign)
+    flag = ScreeningFlag.objects.get(household=household)
+    _login(client, "township_staff")
+    upload = ContentFile(b"%PDF-1.4", name="入户核实表.pdf")
+    response = client.post(reverse("households:screening_decide", args=[flag.pk]),
+                           {"outcome": "rectified", "reason": "已改水到户", "attachment": upload})
+    assert response.status_code == 302
+    download = client.get(reverse("households:screening_attachment", args=[flag.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4"
+    _login(client, "coordinator")
+    bad = ContentFile(b"MZ", name="病毒.exe")
+    client.post(reverse("households:screening_decide", args=[flag.pk]), {"outcome": "rectified", "reason": "x", "attachment": bad})
+    assert ScreeningDecision.objects.get().reason == "已改水到户"
+
+
+def test_a_village_cadre_reruns_only_their_village(world, client):
+    mine = _flagged(world.villages[0], "0001", 1, housing_grade="D")
+    other = _flagged(world.villages[2], "0003", 3, housing_grade="D")
+    _login(client, "village_cadre")
+    response = client.post(reverse("households:screening_run"), follow=True)
+    assert "筛查完成" in response.content.decode()
+    assert list(ScreeningFlag.objects.values_list("household", flat=True)) == [mine.pk]
+    assert client.post(reverse("households:screening_run"), {"village": world.villages[2].pk}).status_code == 404
+    _login(client, "coordinator")
+    client.post(reverse("households:screening_run"))
+    assert ScreeningFlag.objects.filter(household=other).exists()
+
+
+def test_the_bureau_sets_the_thresholds(world, client):
+    _login(client, "coordinator")
+    url = reverse("households:screening_thresholds")
+    data = {"income_drop_share": "0.250", "lifted_growth_min": "0.080", "medical_out_of_pocket": "8000",
+            "rural_disposable_income_last_year": "18337", "decision_days": "7"}
+    assert client.post(url, {**data, "income_drop_share": "1.5"}).status_code == 200
+    assert client.post(url, data).status_code == 302
+    thresholds = screening_thresholds_for(world.campaign)
+    assert (str(thresholds.income_drop_share), thresholds.decision_days) == ("0.250", 7)
+    assert thresholds.history.first().history_user == world.users["coordinator"]
+    page = client.get(reverse("households:screening_worklist")).content.decode()
+    assert "超过 36,674 元（上年度农村居民人均可支配收入 18,337 元的2倍）" in page and "下降超过 25%" in page
+
+
+def test_the_worst_ten_page_explains_the_score_with_bounded_queries(world, client):
+    village = world.villages[0]
+    poor = _flagged(village, "0001", 1, housing_grade="D")
+    IncomeYear.objects.filter(household=poor).update(net_income_per_capita=4800)
+    _login(client, "village_cadre")
+    url = reverse("households:worst_ten", args=[village.pk])
+    counts = []
+    for start, count in ((0, 5), (5, 300)):
+        Household.objects.bulk_create(
+            Household(village=village, number=f"W{n:05d}", head_name="某", member_count=1, category=Category.LIFTED)
+            for n in range(start, start + count)
+        )
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        counts.append(len(context))
+    page = response.content.decode()
+    assert "2025年人均纯收入 4,800.00 元（监测收入线 6,000 元） <span class=\"text-nowrap\">+40.0</span>" in page
+    assert "住房D级危房" in page and "困难程度得分" in page
+    assert len(response.context["lists"].lifted) == 10
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_the_income_worksheet_saves_lines_and_shows_the_roster_figure(world, client):
+    village = world.villages[0]
+    make_household(village, number="0001", members=4, seq=1)  # 37,000 yuan for 4 people: 9,250 per capita
+    _login(client, "village_cadre")
+    url = reverse("households:income_estimate", args=[village.pk])
+    page = client.get(url)
+    assert page.context["roster"].per_capita is not None and "9,250.00" in page.content.decode()
+    data = {"year": "2026", "note": "村委会测算"}
+    for kind in ("crop", "livestock", "wage", "transfer", "other"):
+        data |= {f"{kind}-TOTAL_FORMS": "2", f"{kind}-INITIAL_FORMS": "0", f"{kind}-MIN_NUM_FORMS": "0", f"{kind}-MAX_NUM_FORMS": "1000"}
+    data |= {"crop-0-name": "玉米", "crop-0-area": "10", "crop-0-yield_per_mu": "600", "crop-0-price": "2", "crop-0-cost": "4000",
+             "wage-0-name": "县外务工", "wage-0-people": "1", "wage-0-average_earnings": "24000"}
+    assert client.post(url, {**data, "crop-0-price": "-2"}).status_code == 200
+    assert not VillageIncomeEstimate.objects.exists()
+    assert client.post(url, data).status_code == 302
+    estimate = VillageIncomeEstimate.objects.get()
+    assert [line["name"] for line in estimate.lines] == ["玉米", "县外务工"]
+    assert (estimate.total, estimate.population, estimate.per_capita) == (32000, 4, 8000)
+    page = client.get(url).content.decode()
+    assert "8,000.00" in page and "10 亩 × 600 公斤/亩 × 2 元/公斤 − 成本 4,000 元" in page
+    _login(client, "leader")
+    assert client.post(url, data).status_code == 403
+    assert "填写或修改测算" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("role", ["leader", "supervision"])
+def test_read_only_roles_see_but_cannot_decide(world, client, role):
+    household = _flagged(world.villages[0], "0001", 1, housing_grade="D")
+    screening_run(campaign=world.campaign)
+    _login(client, role)
+    page = client.get(reverse("households:screening_worklist")).content.decode()
+    assert "住房安全等级为D级" in page and "保存决定" not in page and "重新筛查" not in page
+    flag = ScreeningFlag.objects.get(household=household)
+    assert client.post(reverse("households:screening_decide", args=[flag.pk]), {"outcome": "include"}).status_code == 403
