@@ -69,6 +69,7 @@ from households.models import (
     income_line_amount,
 )
 from households.services import monitoring_record_step
+from indicators.selectors import thresholds_for
 
 COMPULSORY_SCHOOL_AGE = (6, 16)  # inclusive, at the campaign's reference date (national data checks, family 3)
 SEVERE_DISABILITY_GRADE = 2  # grades 1–2 are 重度残疾
@@ -80,8 +81,19 @@ WORKFLOW_CHECKS = (MonitoringStep.VILLAGE_REVIEW, MonitoringStep.TOWNSHIP_CHECK,
 
 
 def screening_thresholds_for(campaign: Campaign) -> ScreeningThresholds:
-    """The campaign's thresholds, made with the defaults the first time."""
-    thresholds, _ = ScreeningThresholds.objects.get_or_create(campaign=campaign)
+    """The campaign's thresholds. The first time they are made from the figures
+    its framework states (growth ≥ 10 %, out-of-pocket ≥ 10,000 yuan), where it
+    states them, and the model's defaults otherwise; the bureau edits them after."""
+    existing = ScreeningThresholds.objects.filter(campaign=campaign).first()
+    if existing is not None:
+        return existing
+    stated = thresholds_for(campaign)
+    defaults = {}
+    if "net_income_growth_min_pct" in stated:
+        defaults["lifted_growth_min"] = Decimal(str(stated["net_income_growth_min_pct"].value)) / 100
+    if "medical_out_of_pocket_near_threshold_yuan" in stated:
+        defaults["medical_out_of_pocket"] = Decimal(str(stated["medical_out_of_pocket_near_threshold_yuan"].value))
+    thresholds, _ = ScreeningThresholds.objects.get_or_create(campaign=campaign, defaults=defaults)
     return thresholds
 
 

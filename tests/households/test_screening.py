@@ -415,3 +415,25 @@ def test_the_roster_income_is_weighted_by_household_size_and_the_worksheet_valid
             lines=[{"kind": "other", "name": "x", "amount": "-1"}],
         )
     assert VillageIncomeEstimate.objects.get().lines == lines
+
+
+def test_it_takes_the_first_thresholds_from_the_framework_data(world, monkeypatch):
+    from households import screening
+    from indicators.services import framework_load
+    from indicators.thresholds import Threshold
+
+    framework_load(name="2022-inner-mongolia")
+    world.campaign.framework = "2022-inner-mongolia"
+    world.campaign.save()
+    stated = screening.thresholds_for(world.campaign)
+    assert stated["net_income_growth_min_pct"].value == 10
+    assert stated["medical_out_of_pocket_near_threshold_yuan"].value == 10000
+    # a province whose text said otherwise
+    stated["net_income_growth_min_pct"] = Threshold("net_income_growth_min_pct", 12, "", "4.2", "收入")
+    monkeypatch.setattr(screening, "thresholds_for", lambda campaign: stated)
+    thresholds = screening.screening_thresholds_for(world.campaign)
+    assert thresholds.lifted_growth_min == Decimal("0.12")
+    assert thresholds.medical_out_of_pocket == Decimal("10000")
+    thresholds.lifted_growth_min = Decimal("0.08")
+    thresholds.save()
+    assert screening.screening_thresholds_for(world.campaign).lifted_growth_min == Decimal("0.08")  # the bureau's edit stays
