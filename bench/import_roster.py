@@ -123,8 +123,8 @@ def _run(args: argparse.Namespace) -> int:
                 _registry_reset()
             extra = ["--peer-no-history"] if args.peer_no_history else []
             results.append(_side_run(side, args.rows, work_dir, env, extra))
-        if _code_version() != code:
-            code += " (the code changed while the benchmark ran: run it again)"
+        if _code_version().split("; ")[-1] != code.split("; ")[-1]:
+            code += " (the import modules changed while the benchmark ran: run it again)"
         _report(results, code)
         return 0  # the targets are reported, not enforced
     finally:
@@ -645,15 +645,19 @@ def _database_description() -> str:
 
 
 def _code_version() -> str:
-    """The commit measured, and whether the import's own modules differ from it."""
+    """The commit, whether the import's own modules differ from it, and a hash of what they hold now."""
+    import hashlib
+
     paths = ["households/services.py", "households/ledger.py", "households/models.py", "evalprep/core/sheets.py"]
+    digest = hashlib.sha256(b"".join((ROOT / path).read_bytes() for path in paths)).hexdigest()[:12]
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
         dirty = subprocess.run(["git", "status", "--porcelain", *paths], cwd=ROOT, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
-        return "unknown (no git)"
+        return f"import modules {digest} (no git)"
     changed = [line[3:] for line in dirty.stdout.splitlines()]
-    return f"commit {head.stdout.strip()}" + (f", uncommitted changes in {', '.join(changed)}" if changed else "")
+    where = f"commit {head.stdout.strip()}" + (f" with uncommitted changes in {', '.join(changed)}" if changed else "")
+    return f"{where}; import modules {digest}"
 
 
 def _versions() -> str:

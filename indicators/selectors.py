@@ -215,3 +215,86 @@ def requirements_without_holder(campaign: Campaign) -> list[tuple[EvidenceRequir
         if missing:
             result.append((requirement, missing))
     return result
+
+
+# ---------------------------------------------------------------------------
+# Helpers for the checklist and readiness pages
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowActions:
+    """What the user may do to one row (the services check again)."""
+
+    submit: bool = False
+    sign_off: bool = False
+    review: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.submit or self.sign_off or self.review
+
+
+def checklist_row_actions(user, row: ChecklistRow) -> RowActions:
+    """Mirrors the services' member, head and coordinator checks, for buttons and 403s."""
+    from evalprep.core.scoping import can_manage_county, can_write_department, can_write_township, can_write_village
+
+    scope = scope_for(user)
+    county_id = row.campaign.county_id
+    if row.level == Level.VILLAGE:
+        submit = can_write_village(user, row.village)
+        sign_off = row.village.township_id in scope.head_township_ids
+    elif row.level == Level.TOWNSHIP:
+        submit = can_write_township(user, row.township)
+        sign_off = row.township_id in scope.head_township_ids
+    elif row.level == Level.DEPARTMENT:
+        submit = can_write_department(user, row.department)
+        sign_off = row.department_id in scope.head_department_ids
+    else:
+        submit = can_manage_county(user, county_id)
+        sign_off = Department.objects.filter(
+            county_id=county_id, kind=DepartmentKind.BUREAU, pk__in=scope.head_department_ids
+        ).exists()
+    return RowActions(submit=submit, sign_off=sign_off, review=can_manage_county(user, county_id))
+
+
+def checklist_rows_for(user, campaign: Campaign) -> QuerySet[ChecklistRow]:
+    """The campaign's active rows the user may see, ready for a table (files prefetched)."""
+    return (
+        checklist_rows_visible_to(user)
+        .filter(ACTIVE_ROWS, campaign=campaign)
+        .select_related(
+            "campaign", "requirement__item__area", "county", "department", "township", "village__township", "milestone"
+        )
+        .prefetch_related("files")
+        .annotate(due=Coalesce("milestone__due_date", "campaign__inspection_start"))
+        .order_by("requirement__item__area__order", "requirement__item__order", "requirement__order", "level", "pk")
+    )
+
+
+def readiness_heatmap(campaign: Campaign, level: str) -> dict:
+    """Accepted share per unit × item for villages or departments (three queries).
+
+    {"items": [code…], "units": [name…], "cells": [[item index, unit index, percent or None]…]}
+    """
+    items = list(
+        Item.objects.filter(area__framework__name=campaign.framework, is_active=True)
+        .order_by("area__order", "order").values_list("pk", "code", "title")
+    )
+    units = list(_units(campaign, Level(level)).values_list("pk", "name"))
+    counts = {
+        (row["unit"], row["item"]): row
+        for row in _rows(campaign).filter(level=level)
+        .values(unit=F(f"{level}_id"), item=F("requirement__item"))
+        .annotate(total=Count("pk"), accepted=Count("pk", filter=Q(status=RowStatus.ACCEPTED)))
+    }
+    cells = []
+    for y, (unit_pk, _) in enumerate(units):
+        for x, (item_pk, _, _) in enumerate(items):
+            found = counts.get((unit_pk, item_pk))
+            cells.append([x, y, round(100 * found["accepted"] / found["total"]) if found else None])
+    return {
+        "items": [f"{code} {title}" for _, code, title in items],
+        "units": [name for _, name in units],
+        "cells": cells,
+    }

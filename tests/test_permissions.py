@@ -9,6 +9,9 @@ A new URL is not done until it has a row here (test_it_covers_every_url).
 
 from datetime import date
 
+import copy
+import json
+
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
@@ -18,8 +21,11 @@ from django.utils import timezone
 from evalprep.dossiers.models import Job, JobStatus
 from households.models import RosterImport, ScreeningDecision, ScreeningFlag
 from households.services import roster_import_preview
+from indicators.models import ChecklistRow, EvidenceFile
+from indicators.services import evidence_submit
 from tests.factories import PASSWORD, make_household
 from tests.households.builders import family, header_for, write_xlsx
+from tests.indicators.conftest import EVIDENCE_DATE, PDF, TINY, campaign_use, upload
 
 COLUMNS = [
     "anonymous", "no_role", "coordinator", "leader", "administrator", "department_staff",
@@ -97,7 +103,34 @@ MATRIX = [
     ("households:income_estimate",      "post", "V1",     "302 404 200 403 200 404 404 200 200 403 200"),
     ("households:income_estimate",      "post", "V3",     "302 404 200 403 200 404 404 404 404 404 404"),
     ("households:income_estimate",      "post", "VB",     "302 404 404 404 404 404 404 404 404 404 404"),
-    ("indicators:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
+    ("indicators:checklist",     "get",  None,            "302 404 200 200 200 200 200 200 200 200 200"),
+    ("indicators:row",           "get",  "R_V1",          "302 404 200 200 200 404 404 200 200 200 200"),
+    ("indicators:row",           "get",  "R_V3",          "302 404 200 200 200 404 404 404 404 404 404"),
+    ("indicators:row",           "get",  "R_T1",          "302 404 200 200 200 404 404 200 200 200 404"),
+    ("indicators:row",           "get",  "R_D1",          "302 404 200 200 200 200 200 404 404 404 404"),
+    ("indicators:row",           "get",  "R_C",           "302 404 200 200 200 404 404 404 404 404 404"),
+    ("indicators:row",           "get",  "R_B",           "302 404 404 404 404 404 404 404 404 404 404"),
+    ("indicators:row_submit",    "post", "R_V1",          "302 404 302 403 302 404 404 302 302 403 302"),
+    ("indicators:row_submit",    "post", "R_V3",          "302 404 302 403 302 404 404 404 404 404 404"),
+    ("indicators:row_submit",    "post", "R_D1",          "302 404 302 403 302 302 302 404 404 404 404"),
+    ("indicators:row_submit",    "post", "R_B",           "302 404 404 404 404 404 404 404 404 404 404"),
+    ("indicators:row_submit",    "get",  "R_V1",          "302 405 405 405 405 405 405 405 405 405 405"),
+    ("indicators:row_sign_off",  "post", "R_V1",          "302 404 403 403 403 404 404 403 302 403 403"),
+    ("indicators:row_sign_off",  "post", "R_T1",          "302 404 403 403 403 404 404 403 302 403 404"),
+    ("indicators:row_sign_off",  "post", "R_D1",          "302 404 403 403 403 403 302 404 404 404 404"),
+    ("indicators:row_sign_off",  "post", "R_B",           "302 404 404 404 404 404 404 404 404 404 404"),
+    ("indicators:row_accept",    "post", "R_V1",          "302 404 302 403 302 404 404 403 403 403 403"),
+    ("indicators:row_accept",    "post", "R_B",           "302 404 404 404 404 404 404 404 404 404 404"),
+    ("indicators:row_return",    "post", "R_V1",          "302 404 302 403 302 404 404 403 403 403 403"),
+    ("indicators:row_return",    "post", "R_D1",          "302 404 302 403 302 403 403 404 404 404 404"),
+    ("indicators:row_return",    "post", "R_B",           "302 404 404 404 404 404 404 404 404 404 404"),
+    ("indicators:evidence_download", "get", "E_V1",       "302 404 200 200 200 404 404 200 200 200 200"),
+    ("indicators:evidence_download", "get", "E_V3",       "302 404 200 200 200 404 404 404 404 404 404"),
+    ("indicators:evidence_download", "get", "E_B",        "302 404 404 404 404 404 404 404 404 404 404"),
+    ("indicators:review",        "get",  None,            "302 404 200 200 200 404 404 404 404 404 404"),
+    ("indicators:requirement_new", "get", None,           "302 404 200 403 200 403 403 403 403 403 403"),
+    ("indicators:requirement_new", "post", None,          "302 404 200 403 200 403 403 403 403 403 403"),
+    ("indicators:readiness",     "get",  None,            "302 404 200 200 200 200 200 200 200 200 200"),
     ("tasks:landing",            "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("interviews:landing",       "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("admin:index",              "get",  None,            "302 302 302 302 200 302 302 302 302 302 302"),
@@ -122,6 +155,39 @@ def _screening_flag(household, campaign) -> ScreeningFlag:
     decision = ScreeningDecision(flag=flag, outcome="not_include", reason="经核实已改造")
     decision.attachment.save("核实.pdf", ContentFile(b"%PDF-1.4"), save=True)
     return flag
+
+
+def _checklist(world, tmp_path) -> dict:
+    """The tiny library (plus a second village requirement holding the files) in both counties.
+
+    The rows the POSTs go to are left missing, so every refusal after the permission
+    check is a message (302) and nothing in the matrix changes a row's state.
+    """
+    library = copy.deepcopy(TINY)
+    library["areas"][0]["items"][0]["requirements"].append({"code": "4", "text": "村级台账。", "levels": ["village"]})
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(library, ensure_ascii=False), encoding="utf-8")
+    campaign_use(world.campaign, "tiny", path)
+    campaign_use(world.other_campaign, "tiny", path)
+    other_village = world.other_county.townships.get().villages.get()
+    meetings = ChecklistRow.objects.filter(requirement__text="领导小组会议记录。")
+    ledgers = ChecklistRow.objects.filter(requirement__text="村级台账。")
+    rows = {
+        "R_V1": meetings.get(village=world.villages[0]), "R_V3": meetings.get(village=world.villages[2]),
+        "R_T1": meetings.get(township=world.townships[0]), "R_D1": ChecklistRow.objects.get(department=world.departments[0]),
+        "R_C": ChecklistRow.objects.get(county=world.county), "R_B": meetings.get(village=other_village),
+    }
+
+    def evidence(village, user) -> EvidenceFile:
+        row = ledgers.get(village=village)
+        return evidence_submit(row=row, files=[upload("台账.pdf", PDF)], note="", evidence_date=EVIDENCE_DATE, user=user)[0]
+
+    files = {
+        "E_V1": evidence(world.villages[0], world.users["village_cadre"]),
+        "E_V3": evidence(world.villages[2], world.users["coordinator"]),
+        "E_B": evidence(other_village, world.users["other_coordinator"]),
+    }
+    return {**rows, **files}
 
 
 def _objects(world, tmp_path) -> dict:
@@ -162,7 +228,8 @@ def _objects(world, tmp_path) -> dict:
         "F3": _screening_flag(households["H3"], world.campaign),
         "FB": _screening_flag(households["HB"], world.other_campaign),
     }
-    groups = (org, jobs, households, heads, imports, flags)
+    checklist = _checklist(world, tmp_path)
+    groups = (org, jobs, households, heads, imports, flags, checklist)
     keys = [key for group in groups for key in group]
     assert len(keys) == len(set(keys)), "two objects share a key"
     return {key: obj for group in groups for key, obj in group.items()}

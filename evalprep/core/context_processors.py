@@ -34,7 +34,7 @@ def navigation(request: HttpRequest) -> dict:
         items += [
             NavItem("工作专班", reverse("core:task_force")),
             NavItem("评估节点", reverse("core:campaign_detail")),
-            NavItem("指标与佐证", reverse("indicators:landing")),
+            NavItem("指标与佐证", reverse("indicators:checklist")),
             NavItem("部门任务", reverse("tasks:landing")),
             NavItem("访谈准备", reverse("interviews:landing")),
             NavItem("后台任务", reverse("dossiers:job_list")),

@@ -49,6 +49,7 @@ from evalprep.core.models import (
     WorkingGroupMember,
 )
 from households.demo import seed_households, write_sample_rosters
+from indicators.services import checklist_expand, framework_load
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -482,6 +483,8 @@ def demo_county_seed(*, seed: int, households: int = 0, stdout: TextIO | None = 
         _task_force_seed(county=county, townships=townships, people=people, users=users)
         campaign = _campaign_seed(county=county)
         household_count = _households_seed(county=county, count=households, seed=seed, stdout=stdout)
+        framework_load(name=campaign.framework)
+        checklist_expand(campaign=campaign)
     summary = DemoSummary(
         county=county.name,
         townships=len(townships),

@@ -18,6 +18,7 @@ from evalprep.core.scoping import (
     villages_visible_to,
 )
 from evalprep.dossiers.selectors import jobs_visible_to
+from indicators.selectors import rows_owed_by
 
 
 def upcoming_milestones(campaign: Campaign | None, *, limit: int = 8) -> list[Milestone]:
@@ -90,7 +91,23 @@ def home_for(user) -> dict:
         "milestones": upcoming_milestones(campaign),
         "recent_jobs": list(jobs_visible_to(user).filter(created_by=user)[:5]),
         "village_count": villages_visible_to(user).count() if scope.read_county_ids or scope.read_township_ids else None,
+        **rows_owed_for_home(user, campaign),
     }
+
+
+OWED_SHOWN = 15
+
+
+def rows_owed_for_home(user, campaign: Campaign | None) -> dict:
+    """The checklist rows the user has to act on, earliest due first, with days left (two queries)."""
+    if campaign is None:
+        return {"owed_rows": [], "owed_count": 0}
+    owed = rows_owed_by(user, campaign)
+    rows = list(owed[:OWED_SHOWN])
+    today = timezone.localdate()
+    for row in rows:
+        row.days_left = (row.due - today).days if row.due else None
+    return {"owed_rows": rows, "owed_count": len(rows) if len(rows) < OWED_SHOWN else owed.count()}
 
 
 def unit_by_code(code: str) -> County | Township | Village:

@@ -1,0 +1,266 @@
+"""The checklist, a row's evidence and its workflow, the bureau's review list,
+local requirements and the readiness page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from evalprep.core.errors import EvalprepError
+from evalprep.core.models import Campaign, County
+from evalprep.core.scoping import (
+    current_campaign_for,
+    departments_visible_to,
+    require_county_manager,
+    scope_for,
+    townships_visible_to,
+    villages_visible_to,
+)
+from indicators.errors import ChecklistNotAllowed
+from indicators.forms import ChecklistFilterForm, EvidenceSubmitForm, LocalRequirementForm, ReturnForm
+from indicators.models import Area, ChecklistRow, EvidenceFile, Item, Level, RowStatus
+from indicators.selectors import (
+    checklist_row_actions,
+    checklist_rows_for,
+    checklist_rows_visible_to,
+    readiness_by_area,
+    readiness_by_item,
+    readiness_by_milestone,
+    readiness_by_unit,
+    readiness_heatmap,
+    readiness_overall,
+)
+from indicators.services import (
+    checklist_row_accept,
+    checklist_row_return,
+    checklist_row_sign_off,
+    evidence_submit,
+    local_requirement_add,
+)
+
+PAGE_SIZE = 50
+STATUS_BADGES = {
+    RowStatus.MISSING: "secondary", RowStatus.SUBMITTED: "info", RowStatus.SIGNED_OFF: "primary",
+    RowStatus.ACCEPTED: "success", RowStatus.RETURNED: "danger",
+}
+
+
+def _campaign_for(request: HttpRequest) -> Campaign:
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def _get_row_for_user(request: HttpRequest, pk: int) -> ChecklistRow:
+    row = (
+        checklist_rows_visible_to(request.user)
+        .select_related("campaign", "requirement__item__area", "county", "department", "township", "village__township",
+                        "milestone", "signed_off_by", "accepted_by")
+        .filter(pk=pk).first()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
+def _get_evidence_for_user(request: HttpRequest, pk: int) -> EvidenceFile:
+    evidence = EvidenceFile.objects.filter(pk=pk, row__in=checklist_rows_visible_to(request.user)).first()
+    if evidence is None:
+        raise Http404
+    return evidence
+
+
+def _unit_choices(user, campaign: Campaign) -> list[tuple[str, str]]:
+    county = campaign.county_id
+    choices = []
+    if county in scope_for(user).read_county_ids:
+        choices.append((f"county:{county}", str(campaign.county.name)))
+    choices += [(f"department:{d.pk}", d.name) for d in departments_visible_to(user).filter(county_id=county).order_by("name")]
+    choices += [(f"township:{t.pk}", t.name) for t in townships_visible_to(user).filter(county_id=county).order_by("code")]
+    villages = villages_visible_to(user).filter(township__county_id=county).select_related("township").order_by("code")
+    choices += [(f"village:{v.pk}", f"{v.township.name}{v.name}") for v in villages]
+    return choices
+
+
+def _rows_filtered(rows, data: dict):
+    if data.get("area"):
+        rows = rows.filter(requirement__item__area_id=data["area"])
+    if data.get("item"):
+        rows = rows.filter(requirement__item_id=data["item"])
+    if data.get("level"):
+        rows = rows.filter(level=data["level"])
+    if data.get("status"):
+        rows = rows.filter(status=data["status"])
+    if data.get("unit"):
+        level, pk = data["unit"].split(":")
+        rows = rows.filter(level=level, **{f"{level}_id": int(pk)})
+    return rows
+
+
+def _rows_page(request: HttpRequest, rows) -> Paginator:
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for row in page.object_list:
+        row.badge = STATUS_BADGES[row.status]
+        row.overdue = row.due is not None and row.due < today and row.status != RowStatus.ACCEPTED
+    return page
+
+
+@login_required
+def checklist(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign_for(request)
+    areas = Area.objects.filter(framework__name=campaign.framework).order_by("order")
+    items = Item.objects.filter(area__framework__name=campaign.framework, is_active=True).order_by("area__order", "order")
+    form = ChecklistFilterForm(request.GET or None, areas=areas, items=items, units=_unit_choices(request.user, campaign))
+    rows = checklist_rows_for(request.user, campaign)
+    if form.is_valid():
+        rows = _rows_filtered(rows, form.cleaned_data)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "campaign": campaign, "form": form, "page": _rows_page(request, rows), "query": query.urlencode(),
+        "can_manage": campaign.county_id in scope_for(request.user).write_county_ids,
+        "can_review": campaign.county_id in scope_for(request.user).read_county_ids,
+    }
+    return render(request, "indicators/checklist.html", context)
+
+
+@login_required
+def row_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    row = _get_row_for_user(request, pk)
+    today = timezone.localdate()
+    context = {
+        "row": row, "files": list(row.files.select_related("uploaded_by")), "actions": checklist_row_actions(request.user, row),
+        "badge": STATUS_BADGES[row.status], "overdue": row.due_date is not None and row.due_date < today
+        and row.status != RowStatus.ACCEPTED,
+        "submit_form": EvidenceSubmitForm(), "return_form": ReturnForm(), "statuses": RowStatus,
+        "history": row.history.select_related("history_user").order_by("-history_date")[:20],
+    }
+    return render(request, "indicators/row.html", context)
+
+
+def _row_action(request: HttpRequest, pk: int, allowed: str, action, success: str) -> HttpResponse:
+    """Run one workflow service on a row: outsiders 404, read-only 403, refusals as messages."""
+    row = _get_row_for_user(request, pk)
+    if not getattr(checklist_row_actions(request.user, row), allowed):
+        raise PermissionDenied("您不能对该项佐证材料执行此操作。")
+    try:
+        action(row)
+    except ChecklistNotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except EvalprepError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("indicators:row", pk)
+
+
+@login_required
+@require_POST
+def row_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    form = EvidenceSubmitForm(request.POST, request.FILES)
+
+    def submit(row: ChecklistRow) -> None:
+        if not form.is_valid():
+            raise EvalprepError("；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()))
+        data = form.cleaned_data
+        evidence_submit(row=row, files=data["files"], note=data["note"], evidence_date=data["evidence_date"], user=request.user)
+
+    return _row_action(request, pk, "submit", submit, "已上传，等待负责人审核。")
+
+
+@login_required
+@require_POST
+def row_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    return _row_action(
+        request, pk, "sign_off", lambda row: checklist_row_sign_off(row=row, user=request.user), "已审核，等待乡村振兴局验收。"
+    )
+
+
+@login_required
+@require_POST
+def row_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _row_action(request, pk, "review", lambda row: checklist_row_accept(row=row, user=request.user), "已验收。")
+
+
+@login_required
+@require_POST
+def row_return(request: HttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _row_action(
+        request, pk, "review", lambda row: checklist_row_return(row=row, user=request.user, reason=reason),
+        "已退回，经办人会在首页看到退回原因。",
+    )
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = _get_evidence_for_user(request, pk)
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign_for(request)
+    if campaign.county_id not in scope_for(request.user).read_county_ids:
+        raise Http404
+    rows = checklist_rows_for(request.user, campaign).filter(status__in=[RowStatus.SIGNED_OFF, RowStatus.RETURNED])
+    status = request.GET.get("status")
+    if status in (RowStatus.SIGNED_OFF, RowStatus.RETURNED):
+        rows = rows.filter(status=status)
+    context = {
+        "campaign": campaign, "page": _rows_page(request, rows.order_by("status", "due", "pk")), "status": status,
+        "query": f"status={status}" if status else "",
+    }
+    return render(request, "indicators/review.html", context)
+
+
+@login_required
+def requirement_new(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign_for(request)
+    require_county_manager(request, campaign.county_id)
+    form = LocalRequirementForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            requirement = local_requirement_add(
+                campaign=campaign, item=data["item"], text=data["text"], level=data["level"], user=request.user,
+                departments=data["departments"],
+                village_filter=data["village_filter"] if data["level"] == Level.VILLAGE else "",
+            )
+        except ChecklistNotAllowed as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (EvalprepError, ValidationError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or "；".join(exc.messages))
+        else:
+            messages.success(request, f"已增加本地要求 {requirement.code}，并生成了各单位的清单行。")
+            return redirect(f"{reverse('indicators:checklist')}?item={requirement.item_id}")
+    return render(request, "indicators/requirement_new.html", {"campaign": campaign, "form": form})
+
+
+@login_required
+def readiness(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign_for(request)
+    context = {
+        "campaign": campaign,
+        "overall": readiness_overall(campaign),
+        "areas": readiness_by_area(campaign),
+        "items": readiness_by_item(campaign),
+        "milestones": readiness_by_milestone(campaign),
+        "unit_tables": [
+            (label, readiness_by_unit(campaign, level))
+            for level, label in [(Level.DEPARTMENT, "部门"), (Level.TOWNSHIP, "乡镇"), (Level.VILLAGE, "行政村")]
+        ],
+        "county": readiness_by_unit(campaign, Level.COUNTY),
+        "heatmap_villages": readiness_heatmap(campaign, Level.VILLAGE),
+        "heatmap_departments": readiness_heatmap(campaign, Level.DEPARTMENT),
+    }
+    return render(request, "indicators/readiness.html", context)
