@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from evalprep.core.errors import EvalprepError
-from evalprep.core.models import Campaign, County
+from evalprep.core.models import Campaign
 from evalprep.core.scoping import (
     current_campaign_for,
     departments_visible_to,
