@@ -33,14 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import throwaway_database  # noqa: E402 (after the path is set)
 
 MEMBERS_PER_HOUSEHOLD = 4
 INCOME_YEAR = 2025
@@ -97,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="evalprep-bench-"))
     drop_database = None
     try:
-        database_url, drop_database = _throwaway_database(args.database_url, work_dir)
+        database_url, drop_database = throwaway_database(args.database_url, work_dir, prefix="bench")
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "evalprep.settings",
@@ -132,27 +132,6 @@ def _run(args: argparse.Namespace) -> int:
         if drop_database:
             drop_database()
         shutil.rmtree(work_dir, ignore_errors=True)
-
-
-def _throwaway_database(url: str, work_dir: Path) -> tuple[str, Callable[[], None] | None]:
-    """A database URL only this run uses, and how to drop it (None for a SQLite file)."""
-    if not url:
-        return f"sqlite:///{work_dir / 'bench.sqlite3'}", None
-    import psycopg
-
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("--database-url: only postgres://… is supported (SQLite is the default)")
-    name = f"evalprep_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def _django_setup() -> None:

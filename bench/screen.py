@@ -26,11 +26,12 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import throwaway_database  # noqa: E402 (after the path is set)
 
 TOWNSHIPS = 10
 VILLAGES_PER_TOWNSHIP = 10
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes must be positive and ascending")
 
     work_dir = Path(tempfile.mkdtemp(prefix="evalprep-screen-"))
-    database_url, drop = _throwaway_database(args.database_url, work_dir)
+    database_url, drop = throwaway_database(args.database_url, work_dir, prefix="screen")
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "evalprep.settings", "EVALPREP_VAR_DIR": str(work_dir / "var"),
         "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
@@ -67,26 +68,6 @@ def main(argv: list[str] | None = None) -> int:
         if drop:
             drop()
         shutil.rmtree(work_dir, ignore_errors=True)
-
-
-def _throwaway_database(url: str, work_dir: Path):
-    if not url:
-        return f"sqlite:///{work_dir / 'screen.sqlite3'}", None
-    import psycopg
-
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("--database-url: only postgres://… is supported (SQLite is the default)")
-    name = f"evalprep_screen_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def _run(sizes: list[int], rng: random.Random, database_url: str) -> int:
