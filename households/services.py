@@ -3,7 +3,7 @@ revealing personal data."""
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -16,6 +16,7 @@ from evalprep.core.errors import EvalprepError, ImportRejected
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Village
 from evalprep.core.services import audit_log
+from evalprep.dossiers.services import ProgressFn
 from evalprep.core.sheets import SheetError
 from households.ledger import (
     SAME_HOUSEHOLD_MESSAGE,
@@ -41,7 +42,6 @@ from households.models import (
     RosterImport,
 )
 
-ProgressFn = Callable[[int, str], None]
 MEMBER_FIELDS = [
     "name", "sex", "birth_date", "relation", "ethnicity", "phone", "health", "schooling", "out_of_school",
     "out_of_school_reason", "medical_insurance", "serious_illness_insurance", "disability_grade",

@@ -20,6 +20,7 @@ from evalprep.core.scoping import (
     current_campaign_for,
     get_village_for_user,
     require_county_manager,
+    require_village_write,
     scope_for,
     villages_visible_to,
     writable_villages,
@@ -130,7 +131,11 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
     next_step = next((step for step in STEP_ORDER if step not in done), None)
     if next_step:
         context["step_form"] = MonitoringStepForm(initial={"on": timezone.localdate(), "step": next_step})
-    as_of = parse_date(request.GET.get("as_of") or None) if request.GET.get("as_of") else None
+    try:
+        as_of = parse_date(request.GET.get("as_of") or None)
+    except EvalprepError as exc:
+        messages.error(request, f"查看日期有误：{exc.message}")
+        as_of = None
     if as_of:
         context["as_of"] = as_of
         context["snapshot"] = household_as_of(household, as_of)
@@ -143,8 +148,7 @@ def member_reveal(request: HttpRequest, pk: int, member_pk: int, field_name: str
     if field_name not in REVEALABLE_FIELDS:
         raise Http404
     member = get_member_for_user(request, pk, member_pk)
-    if not can_write_village(request.user, member.household.village):
-        raise PermissionDenied("您的角色不需要查看完整的身份证号和电话。")
+    require_village_write(request, member.household.village, "您的角色不需要查看完整的身份证号和电话。")
     value = personal_data_reveal(user=request.user, member=member, field_name=field_name, ip_address=request.META.get("REMOTE_ADDR"))
     return render(request, "households/partials/revealed.html", {"value": value})
 
@@ -153,8 +157,7 @@ def member_reveal(request: HttpRequest, pk: int, member_pk: int, field_name: str
 @require_POST
 def monitoring_step(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_household_for_user(request, pk)
-    if not can_write_village(request.user, household.village):
-        raise PermissionDenied("您对该村只有查看权限。")
+    require_village_write(request, household.village)
     form = MonitoringStepForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()))
@@ -201,8 +204,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_roster_import_for_user(request, pk)
-    if not can_write_village(request.user, record.village):
-        raise PermissionDenied("您对该村只有查看权限。")
+    require_village_write(request, record.village)
     if record.status != ImportStatus.PREVIEWED:
         messages.info(request, "这份文件已经处理过了。")
         return redirect("households:import_detail", pk)
@@ -227,8 +229,7 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_roster_import_for_user(request, pk)
     if not record.rejected_rows:
         raise Http404
-    if not can_write_village(request.user, record.village):
-        raise PermissionDenied("出错行含完整身份证号，只有本村和上级经办人员可以下载。")
+    require_village_write(request, record.village, "出错行含完整身份证号，只有本村和上级经办人员可以下载。")
     content = roster_import_errors_workbook(record=record)
     return _xlsx_response(content, f"出错行-{record.filename.rsplit('.', 1)[0]}.xlsx")
 
@@ -307,8 +308,7 @@ def screening_worklist(request: HttpRequest) -> HttpResponse:
 @require_POST
 def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
     flag = screening.get_screening_flag_for_user(request, pk)
-    if not can_write_village(request.user, flag.household.village):
-        raise PermissionDenied("您对该村只有查看权限。")
+    require_village_write(request, flag.household.village)
     form = ScreeningDecisionForm(request.POST, request.FILES)
     error = ""
     if not form.is_valid():

@@ -15,7 +15,3 @@ class ImportRejected(EvalprepError):
 
 class DossierError(EvalprepError):
     """A dossier could not be built."""
-
-
-class JobError(EvalprepError):
-    """A background job could not be started or finished."""

@@ -192,10 +192,16 @@ def _get_or_404(queryset: QuerySet, pk: int):
     return obj
 
 
+def require_village_write(request: HttpRequest, village: Village, message: str = "您对该村只有查看权限。") -> None:
+    """403 unless the user may change this village's data (which they can already see)."""
+    if not can_write_village(request.user, village):
+        raise PermissionDenied(message)
+
+
 def get_village_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Village:
     village = _get_or_404(villages_visible_to(request.user).select_related("township__county"), pk)
-    if write and not can_write_village(request.user, village):
-        raise PermissionDenied("您对该村只有查看权限。")
+    if write:
+        require_village_write(request, village)
     return village
 
 

@@ -110,13 +110,20 @@ def rows_owed_for_home(user, campaign: Campaign | None) -> dict:
     return {"owed_rows": rows, "owed_count": len(rows) if len(rows) < OWED_SHOWN else owed.count()}
 
 
-def unit_by_code(code: str) -> County | Township | Village:
-    """The county, township or village with this 统计用区划代码, for command-line tools."""
+def unit_by_code(code: str, *, kind: type[County] | type[Township] | type[Village]):
+    """The unit of this kind with this 统计用区划代码, for command-line tools.
+
+    A code that names a unit of another kind gets a message saying which it is.
+    """
     code = code.strip()
     if not (len(code) == 12 and code.isdigit()):
         raise EvalprepError(f"区划代码“{code}”应为12位数字，例如 990101101201。")
     for model in (Village, Township, County):
         unit = model.objects.filter(code=code).first()
         if unit is not None:
+            if model is not kind:
+                raise EvalprepError(
+                    f"{code} 是{model._meta.verbose_name}“{unit.name}”，请给出{kind._meta.verbose_name}的区划代码。"
+                )
             return unit
     raise EvalprepError(f"没有区划代码为 {code} 的县、乡镇或行政村，请核对代码。")

@@ -60,7 +60,7 @@ def test_it_runs_from_the_command_line_by_division_code(world, capsys):
         call_command("org_check", "--county", world.county.code)
     assert exit_info.value.code == 1
     assert "卫生健康局\t没有部门负责人账号" in capsys.readouterr().out
-    with pytest.raises(CommandError, match="是乡镇“甲县第1镇”，请给出县的区划代码"):
+    with pytest.raises(CommandError, match="是乡镇“甲县第1镇”，请给出县（区）的区划代码"):
         call_command("org_check", "--county", world.townships[0].code)
     with pytest.raises(CommandError, match="应为12位数字"):
         call_command("org_check", "--county", "9901")

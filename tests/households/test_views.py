@@ -186,3 +186,11 @@ def test_it_filters_the_roster_by_group_flag_and_id_digits(world, client):
     last_digits = first.members.get(relation="户主").id_number[-6:]
     assert numbers(f"q={last_digits}") == ["0001"]
     assert numbers("q=户主0002") == ["0002"]
+
+
+def test_it_explains_an_unreadable_date_instead_of_failing(world, client):
+    household = make_household(world.villages[0], number="0001", seq=1)
+    _login(client, "coordinator")
+    response = client.get(reverse("households:household", args=[household.pk]) + "?as_of=去年")
+    assert response.status_code == 200
+    assert "查看日期有误" in response.content.decode() and 'data-testid="as-of"' not in response.content.decode()

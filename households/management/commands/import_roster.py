@@ -29,11 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, village: str, dry_run: bool, accept_valid: bool, errors: Path | None,
                year: int, user: str | None, **options) -> None:
         try:
-            target = unit_by_code(village)
+            target = unit_by_code(village, kind=Village)
         except EvalprepError as exc:
             raise CommandError(exc.message) from None
-        if not isinstance(target, Village):
-            raise CommandError(f"{village} 是{target._meta.verbose_name}“{target.name}”，请给出行政村的区划代码。")
         if not file.is_file():
             raise CommandError(f"找不到文件：{file}")
         account = User.objects.filter(username=user).first() if user else None

@@ -16,11 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, village: str | None, **options) -> None:
         if village:
             try:
-                target = unit_by_code(village)
+                target = unit_by_code(village, kind=Village)
             except EvalprepError as exc:
                 raise CommandError(exc.message) from None
-            if not isinstance(target, Village):
-                raise CommandError(f"{village} 是{target._meta.verbose_name}“{target.name}”，请给出行政村的区划代码。")
             campaign = Campaign.objects.filter(county_id=target.township.county_id, is_current=True).first()
             if campaign is None:
                 raise CommandError(f"{target.township.county.name}还没有当前评估年度。")

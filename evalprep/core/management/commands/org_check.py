@@ -14,13 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, county: str | None, **options) -> None:
         try:
-            unit = unit_by_code(county) if county else County.objects.get()
+            unit = unit_by_code(county, kind=County) if county else County.objects.get()
         except EvalprepError as exc:
             raise CommandError(exc.message) from None
         except (County.DoesNotExist, County.MultipleObjectsReturned):
             raise CommandError("请用 --county 指定县的区划代码。") from None
-        if not isinstance(unit, County):
-            raise CommandError(f"{unit.code} 是{unit._meta.verbose_name}“{unit.name}”，请给出县的区划代码。")
         problems = org_tree_check(county=unit, progress=lambda percent, message: None)
         for problem in problems:
             self.stdout.write(f"{problem.unit}\t{problem.problem}\t{problem.fix}")
