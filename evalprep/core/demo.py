@@ -49,7 +49,10 @@ from evalprep.core.models import (
     WorkingGroupMember,
 )
 from households.demo import seed_households, write_sample_rosters
+from households.national_demo import national_demo_seed
 from indicators.services import checklist_expand, framework_load
+from interviews.demo import interviews_demo_seed
+from tasks.demo import tasks_demo_seed
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -485,6 +488,8 @@ def demo_county_seed(*, seed: int, households: int = 0, stdout: TextIO | None = 
         household_count = _households_seed(county=county, count=households, seed=seed, stdout=stdout)
         framework_load(name=campaign.framework)
         checklist_expand(campaign=campaign)
+        for module_seed in (tasks_demo_seed, interviews_demo_seed, national_demo_seed):
+            module_seed(county=county, campaign=campaign, seed=seed)
     summary = DemoSummary(
         county=county.name,
         townships=len(townships),
