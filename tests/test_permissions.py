@@ -25,13 +25,14 @@ from indicators.models import ChecklistRow, EvidenceFile
 from indicators.services import evidence_submit
 from tests.factories import PASSWORD, make_household
 from tests.households.builders import family, header_for, write_xlsx
+from tests.dossiers import matrix as dossiers_matrix
 from tests.households import matrix_national
 from tests.indicators.conftest import EVIDENCE_DATE, PDF, TINY, campaign_use, upload
 from tests.interviews import matrix as interviews_matrix
 from tests.tasks import matrix as tasks_matrix
 
 # Each module's rows live beside its tests and join the matrix here.
-EXTENSIONS = (matrix_national, tasks_matrix, interviews_matrix)
+EXTENSIONS = (matrix_national, tasks_matrix, interviews_matrix, dossiers_matrix)
 
 COLUMNS = [
     "anonymous", "no_role", "coordinator", "leader", "administrator", "department_staff",
