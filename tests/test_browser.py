@@ -53,3 +53,33 @@ def test_it_shows_a_cadre_their_village_and_nothing_else(live_server, page):
     response = page.goto(f"{live_server.url}/org/villages/{other.pk}/")
     assert response.status == 404
     assert other.name not in page.content()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_our_scripts_and_refuses_an_injected_one(live_server, page):
+    """The Content Security Policy: every page's own scripts (htmx, ECharts) run
+    without a violation, and a script injected into the page does not run."""
+    build_world()
+    violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "coordinator")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    for path in ("/", "/indicators/readiness/", "/households/", "/households/screening/", "/jobs/"):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")
+    assert page.evaluate("typeof htmx") == "object"
+    assert not violations, violations
+
+    page.evaluate("""() => {
+        const script = document.createElement("script");
+        script.textContent = "window.injected = true";
+        document.body.appendChild(script);
+    }""")
+    page.wait_for_timeout(100)
+    assert page.evaluate("window.injected === undefined")
+    assert any("script-src" in text for text in violations)
