@@ -3,12 +3,18 @@ from django.conf import settings as django_settings
 
 from tests.factories import World, build_world
 
+# What the project's settings say, before the test settings below change it.
+PRODUCTION_AUTHENTICATION_BACKENDS = list(django_settings.AUTHENTICATION_BACKENDS)
+
 
 def pytest_configure(config) -> None:
     # Before any live server builds its middleware: tests speak plain HTTP.
     django_settings.SECURE_SSL_REDIRECT = False
     django_settings.SECURE_HSTS_SECONDS = 0
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Client.login() authenticates without a request, which django-axes' backend
+    # refuses; tests/core/test_login_throttle.py puts the backend back.
+    django_settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     django_settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
