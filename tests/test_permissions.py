@@ -64,6 +64,7 @@ MATRIX = [
     ("core:milestone_edit",      "get",  "MB",            "302 404 404 404 404 404 404 404 404 404 404"),
     ("core:org_check_start",     "post", None,            "302 404 302 403 302 403 403 403 403 403 403"),
     ("core:org_check_start",     "get",  None,            "302 405 405 405 405 405 405 405 405 405 405"),
+    ("core:audit_log",           "get",  None,            "302 404 200 403 200 403 403 403 403 403 403"),
     ("dossiers:job_list",        "get",  None,            "302 200 200 200 200 200 200 200 200 200 200"),
     ("dossiers:job_detail",      "get",  "J_coordinator", "302 404 200 404 200 404 404 404 404 404 404"),
     ("dossiers:job_detail",      "get",  "J_cadre",       "302 404 200 404 200 404 404 404 404 404 200"),

@@ -14,4 +14,5 @@ urlpatterns = [
     path("campaign/milestones/new/", views.milestone_edit, name="milestone_new"),
     path("campaign/milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
     path("check/", views.org_check_start, name="org_check_start"),
+    path("audit/", views.audit_log_view, name="audit_log"),
 ]

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from evalprep.core.forms import MilestoneForm
+from evalprep.core.audit import AuditFilter, action_label, audit_events_for
+from evalprep.core.forms import AuditFilterForm, MilestoneForm
 from evalprep.core.jobs import org_check_job
 from evalprep.core.models import Milestone
 from evalprep.core.scoping import (
@@ -142,3 +144,24 @@ def org_check_start(request: HttpRequest) -> HttpResponse:
 def module_landing(request: HttpRequest, module: str) -> HttpResponse:
     """The landing page of a module whose features are still being built."""
     return render(request, f"{module}/landing.html", {"scope": scope_for(request.user)})
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+def audit_log_view(request: HttpRequest) -> HttpResponse:
+    """The bureau reads who revealed personal data, exported rosters or changed the schedule."""
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    require_county_manager(request, campaign.county_id)
+    form = AuditFilterForm(request.GET or None)
+    audit_filter = AuditFilter(**form.cleaned_data) if form.is_valid() else AuditFilter()
+    events = audit_events_for(county_ids={campaign.county_id}, audit_filter=audit_filter)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.label = action_label(event.action)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
