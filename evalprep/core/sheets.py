@@ -13,6 +13,7 @@ import io
 import math
 import os
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -59,6 +60,16 @@ _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
 
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_ZIP_MAGIC = b"PK\x03\x04"
+# An .xlsx or .ods is a zip of XML: even a sheet of empty cells packs about 100:1;
+# a zip bomb packs about 1000:1. Past these limits the file is refused unread.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_PACKING_RATIO = 400
+# Macro storage in the three formats: xlsm's vbaProject.bin, ODF's Basic/ and
+# Scripts/ folders, and the _VBA_PROJECT stream of an old .xls.
+_MACRO_PARTS = re.compile(r"(^|/)vbaProject\.bin$|^Basic/|^Scripts/", re.IGNORECASE)
+_XLS_MACROS = "_VBA_PROJECT".encode("utf-16-le")
+_EXTERNAL_LINK_PARTS = re.compile(r"^xl/externalLinks/", re.IGNORECASE)
 
 
 class CellError(EvalprepError, ValueError):
@@ -286,6 +297,7 @@ def read_workbook_rows(
         raise SheetError(f"「{filename}」是空文件（0 字节），请重新导出或重新上传。")
     if data.startswith(_CFB_MAGIC) and _ENCRYPTED_PACKAGE in data:
         raise SheetError(_encrypted_message(filename))
+    _package_check(data, filename)
     try:
         with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
             names = workbook.sheet_names
@@ -416,6 +428,38 @@ def _unsupported_message(filename: str) -> str:
     else:
         kind = "不是 .xlsx、.xls 或 .ods 表格文件"
     return f"「{filename}」{kind}。请用 WPS 或 Excel 打开，另存为“Excel 工作簿（.xlsx）”后重新上传。"
+
+
+def _package_check(data: bytes, filename: str) -> None:
+    """Refuse, before reading a cell, a file with macros, links to other
+    workbooks, or a zip that would unpack to far more than it weighs."""
+    save_as = "请在 WPS 或 Excel 中打开，用“文件→另存为”存成普通的 Excel 工作簿（.xlsx），再上传。"
+    if data.startswith(_CFB_MAGIC):
+        if _XLS_MACROS in data:
+            raise SheetError(f"「{filename}」里含有宏（VBA 代码），为安全起见不能导入。{save_as}")
+        return
+    if not data.startswith(_ZIP_MAGIC):
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return  # calamine's own message says the file is damaged
+    unpacked = sum(part.file_size for part in parts)
+    too_packed = any(part.file_size > 1024 * 1024 and part.file_size > MAX_PACKING_RATIO * max(part.compress_size, 1) for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES or too_packed:
+        raise SheetError(
+            f"「{filename}」解压后有 {unpacked / 1024 / 1024:,.0f} MB，压缩比例异常，不像正常导出的表格"
+            "（可能是恶意构造的“压缩炸弹”），不能导入。请从原系统重新导出，或把表格拆成几个文件再上传。"
+        )
+    names = [part.filename for part in parts]
+    if any(_MACRO_PARTS.search(name) for name in names):
+        raise SheetError(f"「{filename}」里含有宏（VBA 或脚本），为安全起见不能导入。{save_as}")
+    if any(_EXTERNAL_LINK_PARTS.search(name) for name in names):
+        raise SheetError(
+            f"「{filename}」里有链接到其他工作簿的公式，为安全起见不能导入。"
+            "请在 Excel 中用“数据→编辑链接→断开链接”（WPS：“数据→编辑链接→断开”）把公式变成数值，另存后再上传。"
+        )
 
 
 def _encrypted_message(filename: str) -> str:

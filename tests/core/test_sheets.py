@@ -703,3 +703,50 @@ class TestFindHeaderRow:
     def test_it_handles_no_rows(self):
         with pytest.raises(SheetError):
             find_header_row([], known_headers=PERSON_HEADERS)
+
+
+# Dangerous packages: refused before a cell is read
+
+
+def _plain_xlsx() -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["户编号", "姓名"])
+    workbook.active.append(["0001", "王大"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_part(content: bytes, name: str, data: bytes, *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO(content)
+    with zipfile.ZipFile(buffer, "a", compression=compression) as package:
+        package.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_it_reads_a_plain_package():
+    assert read_workbook_rows(_plain_xlsx(), filename="花名册.xlsx")[1] == ["0001", "王大"]
+
+
+@pytest.mark.parametrize(("part", "words"), [
+    ("xl/vbaProject.bin", "含有宏"),
+    ("xl/externalLinks/externalLink1.xml", "断开链接"),
+])
+def test_it_refuses_macros_and_links_to_other_workbooks(part, words):
+    with pytest.raises(SheetError, match=words):
+        read_workbook_rows(_with_part(_plain_xlsx(), part, b"<x/>"), filename="花名册.xlsx")
+
+
+def test_it_refuses_macros_in_an_ods_and_an_old_xls():
+    with pytest.raises(SheetError, match="含有宏"):
+        read_workbook_rows(_with_part(_plain_xlsx(), "Basic/Standard/Module1.xml", b"<x/>"), filename="花名册.ods")
+    fake_xls = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(500) + "_VBA_PROJECT".encode("utf-16-le") + bytes(100)
+    with pytest.raises(SheetError, match="含有宏"):
+        read_workbook_rows(fake_xls, filename="花名册.xls")
+
+
+def test_it_refuses_a_zip_bomb_without_unpacking_it():
+    bomb = _with_part(_plain_xlsx(), "xl/worksheets/sheet2.xml", b" " * (32 * 1024 * 1024))
+    assert len(bomb) < 200 * 1024
+    with pytest.raises(SheetError, match="压缩炸弹"):
+        read_workbook_rows(bomb, filename="花名册.xlsx")
