@@ -9,6 +9,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from evalprep.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,6 +118,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "evalprep.core.http.client_ip"
+# Behind a proxy, the header that carries the browser's address (nginx: X-Real-IP).
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -204,6 +209,28 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Celery beat: the department-task reminders once a day (run beat with the
+# worker: `celery -A evalprep worker -B` in the embedded mode, or a separate
+# `celery -A evalprep beat` next to the workers in production).
+TASK_REMINDER_HOUR = env_int("TASK_REMINDER_HOUR", 8)
+CELERY_BEAT_SCHEDULE = {
+    "task-reminders-daily": {
+        "task": "tasks.jobs.task_reminders_job",
+        "schedule": crontab(hour=TASK_REMINDER_HOUR, minute=0),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# E-mail for reminder digests: sent only when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "evalprep@localhost")
 
 # Roster files with more data rows than this are imported by a background job.
 ROSTER_INLINE_ROWS = env_int("ROSTER_INLINE_ROWS", 2000)

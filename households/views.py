@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from evalprep.core.errors import EvalprepError
+from evalprep.core.http import client_ip
 from evalprep.core.models import Campaign, Village
 from evalprep.core.scoping import (
     can_write_village,
@@ -149,7 +150,7 @@ def member_reveal(request: HttpRequest, pk: int, member_pk: int, field_name: str
         raise Http404
     member = get_member_for_user(request, pk, member_pk)
     require_village_write(request, member.household.village, "您的角色不需要查看完整的身份证号和电话。")
-    value = personal_data_reveal(user=request.user, member=member, field_name=field_name, ip_address=request.META.get("REMOTE_ADDR"))
+    value = personal_data_reveal(user=request.user, member=member, field_name=field_name, ip_address=client_ip(request))
     return render(request, "households/partials/revealed.html", {"value": value})
 
 

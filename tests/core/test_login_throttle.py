@@ -41,3 +41,16 @@ def test_it_forgets_failures_after_a_successful_login(world, throttled):
     client.logout()
     for _ in range(throttled.AXES_FAILURE_LIMIT - 1):
         assert _attempt(client, "guess").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_counts_behind_a_proxy_by_the_address_the_proxy_reports(world, throttled):
+    throttled.CLIENT_IP_HEADER = "X-Real-IP"
+    client = Client()
+    for _ in range(throttled.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "coordinator", "password": "guess"}, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    blocked = client.post("/login/", {"username": "coordinator", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    assert blocked.status_code == 429
+    # The same proxy forwarding another browser: not locked out.
+    other = Client().post("/login/", {"username": "coordinator", "password": PASSWORD}, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.2")
+    assert other.status_code == 302
