@@ -1,8 +1,41 @@
 from django.urls import path
 
-from evalprep.core.views import module_landing
+from tasks import views
 
 app_name = "tasks"
 urlpatterns = [
-    path("", module_landing, {"module": "tasks"}, name="landing"),
+    path("", views.assignment_list, name="assignments"),
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
+    path("assignments/<int:pk>/files/", views.assignment_files, name="assignment_files"),
+    path("assignments/<int:pk>/list/", views.assignment_list_upload, name="assignment_list_upload"),
+    path("assignments/<int:pk>/submit/", views.assignment_submit, name="assignment_submit"),
+    path("assignments/<int:pk>/sign-off/", views.assignment_sign_off, name="assignment_sign_off"),
+    path("assignments/<int:pk>/accept/", views.assignment_accept, name="assignment_accept"),
+    path("assignments/<int:pk>/return/", views.assignment_return, name="assignment_return"),
+    path("assignments/<int:pk>/comment/", views.assignment_comment, name="assignment_comment"),
+    path("assignments/<int:pk>/due/", views.assignment_due, name="assignment_due"),
+    path("deliverables/<int:pk>/", views.deliverable_download, name="deliverable_download"),
+    path("sign-off/", views.sign_off_queue, name="sign_off_queue"),
+    path("plan/", views.plan, name="plan"),
+    path("plan/load/", views.plan_load, name="plan_load"),
+    path("plan/assign-all/", views.plan_assign_all, name="plan_assign_all"),
+    path("templates/<int:pk>/", views.template_detail, name="template"),
+    path("templates/<int:pk>/workbook/", views.template_workbook, name="template_workbook"),
+    path("board/", views.board, name="board"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("findings/", views.finding_list, name="findings"),
+    path("findings/new/", views.finding_new, name="finding_new"),
+    path("findings/import/", views.findings_import, name="findings_import"),
+    path("findings/export/", views.findings_export, name="findings_export"),
+    path("findings/overview/", views.findings_overview, name="findings_overview"),
+    path("findings/<int:pk>/", views.finding_detail, name="finding"),
+    path("findings/<int:pk>/rectify/", views.finding_rectify, name="finding_rectify"),
+    path("findings/<int:pk>/close/", views.finding_close, name="finding_close"),
+    path("findings/<int:pk>/reopen/", views.finding_reopen, name="finding_reopen"),
+    path("findings/evidence/<int:pk>/", views.finding_evidence_download, name="finding_evidence"),
+    path("villages/<int:pk>/", views.village_board, name="village_board"),
+    path("villages/<int:pk>/guides/", views.guides_edit, name="guides"),
 ]

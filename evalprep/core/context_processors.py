@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from evalprep.core.models import Role
 from evalprep.core.scoping import scope_for
+from tasks.models import Notification
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def navigation(request: HttpRequest) -> dict:
             NavItem("工作专班", reverse("core:task_force")),
             NavItem("评估节点", reverse("core:campaign_detail")),
             NavItem("指标与佐证", reverse("indicators:checklist")),
-            NavItem("部门任务", reverse("tasks:landing")),
+            NavItem("部门任务", reverse("tasks:assignments")),
+            NavItem("问题整改", reverse("tasks:findings")),
             NavItem("访谈准备", reverse("interviews:landing")),
             NavItem("后台任务", reverse("dossiers:job_list")),
         ]
@@ -47,4 +49,20 @@ def navigation(request: HttpRequest) -> dict:
         "nav_active": active,
         "nav_roles": "、".join(role_labels),
         "nav_show_admin": user.is_staff or scope.has_role(Role.ADMINISTRATOR),
+        **_notifications(user),
+    }
+
+
+NOTIFICATIONS_SHOWN = 6
+
+
+def _notifications(user) -> dict:
+    """The newest unread notifications for the bell (one query)."""
+    unread = list(
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .only("pk", "title", "created_at", "kind").order_by("-created_at", "-pk")[: NOTIFICATIONS_SHOWN + 1]
+    )
+    return {
+        "nav_notifications": unread[:NOTIFICATIONS_SHOWN],
+        "nav_unread": f"{NOTIFICATIONS_SHOWN}+" if len(unread) > NOTIFICATIONS_SHOWN else len(unread),
     }

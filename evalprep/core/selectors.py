@@ -19,6 +19,7 @@ from evalprep.core.scoping import (
 )
 from evalprep.dossiers.selectors import jobs_visible_to
 from indicators.selectors import rows_owed_by
+from tasks.selectors import owed_assignments
 
 
 def upcoming_milestones(campaign: Campaign | None, *, limit: int = 8) -> list[Milestone]:
@@ -92,6 +93,7 @@ def home_for(user) -> dict:
         "recent_jobs": list(jobs_visible_to(user).filter(created_by=user)[:5]),
         "village_count": villages_visible_to(user).count() if scope.read_county_ids or scope.read_township_ids else None,
         **rows_owed_for_home(user, campaign),
+        **tasks_owed_for_home(user, campaign),
     }
 
 
@@ -108,6 +110,20 @@ def rows_owed_for_home(user, campaign: Campaign | None) -> dict:
     for row in rows:
         row.days_left = (row.due - today).days if row.due else None
     return {"owed_rows": rows, "owed_count": len(rows) if len(rows) < OWED_SHOWN else owed.count()}
+
+
+def tasks_owed_for_home(user, campaign: Campaign | None) -> dict:
+    """Department-task assignments the user owes, or waits to sign off or accept (one or two queries)."""
+    if campaign is None:
+        return {"owed_tasks": [], "owed_task_count": 0}
+    owed = owed_assignments(user, campaign)
+    tasks = list(owed[:OWED_SHOWN])
+    today = timezone.localdate()
+    for assignment in tasks:
+        assignment.days_left_value = assignment.days_left(today)
+        assignment.overdue = assignment.is_overdue(today)
+    count = len(tasks) if len(tasks) < OWED_SHOWN else owed.count()
+    return {"owed_tasks": tasks, "owed_task_count": count}
 
 
 def unit_by_code(code: str, *, kind: type[County] | type[Township] | type[Village]):
