@@ -43,7 +43,7 @@ def test_it_shows_a_cadre_their_village_and_nothing_else(live_server, page):
     units = page.get_by_test_id("my-units")
     assert own.name in units.inner_text()
     assert "村干部（村党支部书记）" in units.inner_text()
-    assert "组织架构" not in page.locator("nav").inner_text()
+    assert "组织架构" not in page.locator("nav").text_content()
 
     units.get_by_role("link", name=own.name).click()
     page.wait_for_url(f"{live_server.url}/org/villages/{own.pk}/")

@@ -16,33 +16,54 @@ class NavItem:
     url: str
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    """A dropdown in the navbar; shown only when it has entries."""
+
+    label: str
+    items: tuple[NavItem, ...]
+
+
+def _nav_groups(scope) -> list[NavItem | NavGroup]:
+    reads_county_or_township = bool(scope.read_county_ids or scope.read_township_ids)
+    org = []
+    if reads_county_or_township:
+        org.append(NavItem("组织架构", reverse("core:org_overview")))
+    elif scope.village_ids:
+        org.append(NavItem("本村", reverse("core:village_detail", args=[min(scope.village_ids)])))
+    if scope.read_county_ids or scope.department_ids:
+        org.append(NavItem("部门", reverse("core:department_list")))
+    org += [NavItem("工作专班", reverse("core:task_force")), NavItem("评估节点", reverse("core:campaign_detail"))]
+    if scope.write_county_ids:
+        org.append(NavItem("操作日志", reverse("core:audit_log")))
+    households = []
+    if reads_county_or_township or scope.village_ids:
+        households = [
+            NavItem("住户台账", reverse("households:roster")),
+            NavItem("应纳未纳筛查", reverse("households:screening_worklist")),
+            NavItem("入户演练", reverse("interviews:rehearsal")),
+        ]
+    work = [
+        NavItem("指标与佐证", reverse("indicators:checklist")),
+        NavItem("部门任务", reverse("tasks:assignments")),
+        NavItem("问题整改", reverse("tasks:findings")),
+        NavItem("访谈准备", reverse("interviews:landing")),
+    ]
+    groups = [NavGroup("组织与安排", tuple(org)), NavGroup("住户", tuple(households)), NavGroup("迎评工作", tuple(work))]
+    return [group for group in groups if group.items] + [NavItem("后台任务", reverse("dossiers:job_list"))]
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
-    items = [NavItem("首页", reverse("home"))]
-    if scope.read_county_ids or scope.read_township_ids:
-        items.append(NavItem("组织架构", reverse("core:org_overview")))
-    elif scope.village_ids:
-        items.append(NavItem("本村", reverse("core:village_detail", args=[min(scope.village_ids)])))
-    if scope.read_county_ids or scope.department_ids:
-        items.append(NavItem("部门", reverse("core:department_list")))
-    if scope.read_county_ids or scope.read_township_ids or scope.village_ids:
-        items.append(NavItem("住户台账", reverse("households:roster")))
-        items.append(NavItem("应纳未纳筛查", reverse("households:screening_worklist")))
+    items: list[NavItem | NavGroup] = [NavItem("首页", reverse("home"))]
     if not scope.is_empty:
-        items += [
-            NavItem("工作专班", reverse("core:task_force")),
-            NavItem("评估节点", reverse("core:campaign_detail")),
-            NavItem("指标与佐证", reverse("indicators:checklist")),
-            NavItem("部门任务", reverse("tasks:assignments")),
-            NavItem("问题整改", reverse("tasks:findings")),
-            NavItem("访谈准备", reverse("interviews:landing")),
-            NavItem("后台任务", reverse("dossiers:job_list")),
-        ]
+        items += _nav_groups(scope)
+    links = [link for item in items for link in (item.items if isinstance(item, NavGroup) else (item,))]
     path = request.path
-    active = next((item.url for item in reversed(items) if path == item.url or (item.url != "/" and path.startswith(item.url))), "/")
+    active = next((link.url for link in reversed(links) if path == link.url or (link.url != "/" and path.startswith(link.url))), "/")
     role_labels = sorted({a.get_role_display() for a in scope.assignments})
     return {
         "nav_items": items,
