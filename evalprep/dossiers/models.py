@@ -29,6 +29,13 @@ class Job(models.Model):
     result_name = models.CharField(_("文件名"), max_length=200, blank=True)
     result_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    task_name = models.CharField(_("后台任务函数"), max_length=120, blank=True)
+    worker = models.CharField(
+        _("执行进程"), max_length=120, blank=True, help_text=_("主机名:进程号，用于进程意外退出后重新排队")
+    )
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="parts", verbose_name=_("所属任务")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="jobs", verbose_name=_("发起人")
     )

@@ -20,3 +20,115 @@ def get_job_for_user(request: HttpRequest, pk: int) -> Job:
     if job is None:
         raise Http404
     return job
+
+
+# Dossiers: which units a user may build for, and the builds so far.
+
+from urllib.parse import urlencode  # noqa: E402
+
+from django.db.models import Count  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from evalprep.core.models import County  # noqa: E402
+from evalprep.core.scoping import departments_visible_to, villages_visible_to  # noqa: E402
+
+
+def dossier_units_visible_to(user, scope: str) -> QuerySet:
+    """Villages and departments the user can see; counties only for the bureau, leaders and administrators."""
+    if scope == "village":
+        return villages_visible_to(user).select_related("township__county")
+    if scope == "department":
+        return departments_visible_to(user).select_related("county")
+    if scope == "county":
+        return County.objects.filter(pk__in=scope_for(user).read_county_ids)
+    return County.objects.none()
+
+
+def get_dossier_unit_for_user(request: HttpRequest, scope: str, pk: int):
+    unit = dossier_units_visible_to(request.user, scope).filter(pk=pk).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def dossier_builds(user, scope: str, unit) -> QuerySet[Job]:
+    """Earlier builds for a unit that the user may open (their own; the bureau sees all)."""
+    return (
+        jobs_visible_to(user).filter(kind="dossier", params__scope=scope, params__unit_id=unit.pk)
+        .select_related("created_by").order_by("-created_at", "-pk")
+    )
+
+
+def dossier_home(user) -> dict:
+    """What the 迎评资料 page offers the user: their county, departments and villages by township."""
+    villages = list(dossier_units_visible_to(user, "village").order_by("township__code", "code"))
+    return {
+        "counties": list(dossier_units_visible_to(user, "county").order_by("code")),
+        "departments": list(dossier_units_visible_to(user, "department").order_by("name")),
+        "villages": villages,
+        "recent": jobs_visible_to(user).filter(kind="dossier").select_related("created_by")[:15],
+    }
+
+
+def _link(name: str, **query) -> str:
+    query = {key: value for key, value in query.items() if value not in (None, "")}
+    return reverse(name) + (f"?{urlencode(query)}" if query else "")
+
+
+def leader_dashboard(county: County, campaign) -> dict:
+    """The briefing pack's figures for the live page: every figure with the list behind it.
+
+    A fixed number of queries (about a dozen), whatever the size of the county.
+    """
+    from households.models import Category, Household, MonitoringType, Risk, ScreeningFlag
+    from indicators.models import Item
+    from indicators.selectors import readiness_by_area, readiness_by_item, readiness_by_unit, readiness_overall
+
+    households = Household.objects.filter(village__township__county=county)
+    by_category = dict(households.values_list("category").annotate(n=Count("pk")).order_by())
+    by_type = dict(households.filter(category=Category.MONITORED).values_list("monitoring_type").annotate(n=Count("pk")).order_by())
+    data = {
+        "categories": [
+            {"label": str(label), "value": by_category.get(code, 0), "url": _link("households:roster", category=code)}
+            for code, label in Category.choices
+        ],
+        "types": [
+            {"label": str(label), "value": by_type.get(code, 0),
+             "url": _link("households:roster", category=Category.MONITORED, monitoring_type=code)}
+            for code, label in MonitoringType.choices
+        ],
+        "risks": [
+            {"label": kind, "value": n, "url": _link("households:roster", category=Category.MONITORED)}
+            for kind, n in Risk.objects.filter(household__in=households, household__category=Category.MONITORED)
+            .values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
+        ],
+        "flags": [], "areas": [], "items": [], "townships": [], "villages": [], "overall": None,
+    }
+    if campaign is None:
+        return data
+    rules = dict(ScreeningFlag._meta.get_field("rule").choices)
+    data["flags"] = [
+        {"label": str(rules.get(rule, rule)), "value": n, "url": _link("households:screening_worklist", rule=rule, status="open")}
+        for rule, n in ScreeningFlag.objects.filter(
+            campaign=campaign, household__in=households, resolved_at__isnull=True, decision__isnull=True
+        ).values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
+    ]
+    overall = readiness_overall(campaign)
+    if not overall.total:
+        return data
+    data["overall"] = {
+        "total": overall.total, "accepted": overall.accepted, "percent": overall.percent,
+        "missing": overall.missing, "url": _link("indicators:checklist"),
+        "missing_url": _link("indicators:checklist", status="missing"),
+    }
+    area_pks = dict(Item.objects.filter(area__framework__name=campaign.framework).values_list("area__code", "area_id"))
+    item_pks = dict(Item.objects.filter(area__framework__name=campaign.framework).values_list("code", "pk"))
+
+    def figures(entries, url) -> list[dict]:
+        return [{"label": e.label, "value": e.percent, "total": e.total, "accepted": e.accepted, "url": url(e)} for e in entries if e.total]
+
+    data["areas"] = figures(readiness_by_area(campaign), lambda e: _link("indicators:checklist", area=area_pks.get(e.key)))
+    data["items"] = figures(readiness_by_item(campaign), lambda e: _link("indicators:checklist", item=item_pks.get(e.key)))
+    data["townships"] = figures(readiness_by_unit(campaign, "township"), lambda e: _link("indicators:checklist", unit=f"township:{e.key}"))
+    data["villages"] = figures(readiness_by_unit(campaign, "village"), lambda e: _link("indicators:checklist", unit=f"village:{e.key}"))
+    return data
