@@ -49,8 +49,17 @@ def _nav_groups(scope) -> list[NavItem | NavGroup]:
         NavItem("问题整改", reverse("tasks:findings")),
         NavItem("访谈准备", reverse("interviews:landing")),
     ]
-    groups = [NavGroup("组织与安排", tuple(org)), NavGroup("住户", tuple(households)), NavGroup("迎评工作", tuple(work))]
-    return [group for group in groups if group.items] + [NavItem("后台任务", reverse("dossiers:job_list"))]
+    papers = []
+    if scope.read_county_ids:
+        papers.append(NavItem("领导看板", reverse("dossiers:dashboard")))
+    if reads_county_or_township or scope.village_ids or scope.department_ids:
+        papers.append(NavItem("迎评资料", reverse("dossiers:dossier_index")))
+    papers.append(NavItem("后台任务", reverse("dossiers:job_list")))
+    groups = [
+        NavGroup("组织与安排", tuple(org)), NavGroup("住户", tuple(households)), NavGroup("迎评工作", tuple(work)),
+        NavGroup("资料与看板", tuple(papers)),
+    ]
+    return [group for group in groups if group.items]
 
 
 def navigation(request: HttpRequest) -> dict:
