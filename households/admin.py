@@ -115,3 +115,57 @@ class ScreeningRunAdmin(admin.ModelAdmin):
 class VillageIncomeEstimateAdmin(SimpleHistoryAdmin):
     list_display = ["village", "campaign", "year", "population", "updated_by", "updated_at"]
     raw_id_fields = ["village", "updated_by"]
+
+
+# National export (#6): snapshots and their rows are read-only once taken.
+from households.models import (  # noqa: E402
+    NationalCheckHit,
+    NationalCheckSettings,
+    NationalDiscrepancy,
+    NationalSnapshot,
+    NationalSnapshotFile,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NationalSnapshotFileInline(admin.TabularInline):
+    model = NationalSnapshotFile
+    extra = 0
+    fields = ["filename", "sha256"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(NationalSnapshot)
+class NationalSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["county", "source", "taken_on", "township", "status", "persons", "households", "created_at"]
+    list_filter = ["source", "status"]
+    inlines = [NationalSnapshotFileInline]
+
+
+@admin.register(NationalDiscrepancy)
+class NationalDiscrepancyAdmin(ReadOnlyAdmin):
+    list_display = ["explanation", "village", "kind", "field", "deadline", "resolution"]
+    list_filter = ["kind", "resolution"]
+    search_fields = ["household_number", "subject_key"]
+
+
+@admin.register(NationalCheckHit)
+class NationalCheckHitAdmin(ReadOnlyAdmin):
+    list_display = ["rule", "explanation", "village", "source", "status"]
+    list_filter = ["source", "status", "rule"]
+    search_fields = ["household_number", "subject_key"]
+
+
+@admin.register(NationalCheckSettings)
+class NationalCheckSettingsAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "updated_at"]

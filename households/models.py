@@ -649,3 +649,485 @@ class VillageIncomeEstimate(models.Model):
         if not self.population:
             return None
         return (self.total / self.population).quantize(Decimal("0.01"))
+
+
+# National export (国家防返贫监测系统导出): dated snapshots of the national
+# system's sheets, their reconciliation with the roster (账机一致) and the
+# suspect-data checks (疑点数据核查). Reading and checking live in
+# households/national.py, households/reconciliation.py and households/national_checks.py.
+
+
+class SnapshotSource(models.TextChoices):
+    SYSTEM = "system", _("国家系统导出")
+    ROSTER = "roster", _("本系统花名册")
+
+
+class SnapshotStatus(models.TextChoices):
+    PENDING = "pending", _("导入中")
+    READY = "ready", _("已导入")
+    FAILED = "failed", _("导入失败")
+
+
+class NationalSnapshot(models.Model):
+    """One dated set of the national system's sheets (or of the roster, for the
+    checks over it). Its rows are never changed once taken."""
+
+    county = models.ForeignKey("core.County", models.CASCADE, related_name="national_snapshots", verbose_name=_("县（区）"))
+    township = models.ForeignKey(
+        "core.Township", models.CASCADE, null=True, blank=True, related_name="national_snapshots",
+        verbose_name=_("乡镇"), help_text=_("空表示全县"),
+    )
+    source = models.CharField(_("来源"), max_length=10, choices=SnapshotSource.choices, default=SnapshotSource.SYSTEM)
+    taken_on = models.DateField(_("导出日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.PENDING)
+    error = models.TextField(_("错误"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
+    )
+    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    sheets = models.JSONField(_("工作表"), default=list, blank=True, help_text=_("每张表：文件、工作表、识别为、表头行、数据行"))
+    persons = models.PositiveIntegerField(_("人员数"), default=0)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    work_spells = models.PositiveIntegerField(_("务工记录"), default=0)
+    planned_work = models.PositiveIntegerField(_("计划务工记录"), default=0)
+    village_rows = models.PositiveIntegerField(_("行政村记录"), default=0)
+    skipped_rows = models.PositiveIntegerField(_("跳过行（不在本乡镇）"), default=0)
+    unmatched_villages = models.JSONField(_("未匹配的村"), default=list, blank=True)
+    checks_run_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    reconciled_at = models.DateTimeField(_("比对时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("国家系统数据快照")
+        verbose_name_plural = _("国家系统数据快照")
+        ordering = ["-taken_on", "-pk"]
+        indexes = [models.Index(fields=["county", "source", "status"], name="natsnap_county_source")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.taken_on:%Y-%m-%d}"
+
+    @property
+    def uploaded_by_label(self) -> str:
+        return (self.uploaded_by.get_full_name() or self.uploaded_by.username) if self.uploaded_by else "系统（命令行）"
+
+
+class NationalSnapshotFile(models.Model):
+    snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="files", verbose_name=_("快照"))
+    filename = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("文件"), upload_to="national/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("快照文件")
+        verbose_name_plural = _("快照文件")
+        ordering = ["snapshot", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+def _text(label: str) -> models.TextField:
+    return models.TextField(label, blank=True, default="")
+
+
+def _number(label: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=14, decimal_places=2, null=True, blank=True)
+
+
+class NationalRowBase(models.Model):
+    """What every snapshot row keeps: the original row (header → text) and where it is."""
+
+    row_number = models.PositiveIntegerField(_("行号"))
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    village = models.ForeignKey(Village, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("行政村"))
+    county_name = _text(_("县"))
+    township_name = _text(_("乡"))
+    village_name = _text(_("村"))
+    raw = models.JSONField(_("原始行"), default=dict)
+    bad_values = models.TextField(_("读不出的数值"), blank=True, default="", help_text=_("形如 ,farmland,road_distance,"))
+
+    class Meta:
+        abstract = True
+
+
+class NationalPerson(NationalRowBase):
+    """One row of the person sheet (监测对象信息 / 基础信息)."""
+
+    snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="person_rows", verbose_name=_("快照"))
+    group_name = _text(_("组"))
+    household_number = models.CharField(_("户编号"), max_length=40, blank=True)
+    name = _text(_("姓名"))
+    id_number = models.CharField(_("证件号码"), max_length=40, blank=True)
+    id_check_ok = models.BooleanField(_("证件号码校验通过"), null=True)
+    id_type = _text(_("证件类型"))
+    relation = _text(_("与户主关系"))
+    household_type = _text(_("户类型"))
+    monitoring_type = _text(_("监测对象类别"))
+    household_phone = _text(_("户联系电话"))
+    member_phone = _text(_("家庭成员联系电话"))
+    is_household_row = models.BooleanField(_("代表本户的行"), default=False)
+    household_size = models.PositiveSmallIntegerField(_("本户人数"), default=0)
+    # Person
+    sex = _text(_("性别"))
+    ethnicity = _text(_("民族"))
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    education = _text(_("文化程度"))
+    schooling = _text(_("在校生状况"))
+    not_in_school_reason = _text(_("义务教育阶段未上学原因"))
+    health = _text(_("健康状况"))
+    labour_skill = _text(_("劳动技能"))
+    work_place = _text(_("务工所在地"))
+    employment_channel = _text(_("就业渠道"))
+    public_welfare_job = _text(_("公益性岗位"))
+    public_welfare_job_months = _number(_("公益性岗位(月数)"))
+    # Social security
+    resident_medical = _text(_("是否参加城乡居民基本医疗保险"))
+    employee_medical = _text(_("是否参加城镇职工基本医疗保险"))
+    serious_illness_insurance = _text(_("是否参加大病保险"))
+    medical_assistance = _text(_("是否接受医疗救助"))
+    resident_pension = _text(_("是否参加城乡居民基本养老保险"))
+    employee_pension = _text(_("是否参加城镇职工基本养老保险"))
+    minimum_living = _text(_("享受低保政策情况"))
+    destitute = _text(_("享受特困供养政策情况"))
+    # Household conditions
+    dangerous_house = _text(_("是否危房户"))
+    safe_water = _text(_("是否解决安全饮用水"))
+    electricity = _text(_("是否通生活用电"))
+    toilet = _text(_("是否有卫生厕所"))
+    road_hardened = _text(_("入户道路是否硬化"))
+    housing_area = _number(_("住房面积"))
+    road_distance = _number(_("与村主干路距离"))
+    farmland = _number(_("耕地面积（亩）"))
+    forest = _number(_("林地面积（亩）"))
+    returned_forest = _number(_("退耕还林面积（亩）"))
+    orchard = _number(_("林果面积（亩）"))
+    pasture = _number(_("牧草地面积"))
+    water_area = _number(_("水面面积"))
+    # Income at identification
+    income_per_capita = _number(_("人均纯收入（元）"))
+    wage_income = _number(_("工资性收入"))
+    business_income = _number(_("生产经营性收入"))
+    transfer_income = _number(_("转移性收入"))
+    out_of_pocket = _number(_("合规自付支出"))
+    no_labour_household = _text(_("整户无劳动能力兜底保障户"))
+    # Monitoring
+    risk1 = _text(_("致贫/返贫风险1"))
+    risk2 = _text(_("致贫/返贫风险2"))
+    risk3 = _text(_("致贫/返贫风险3"))
+    risk4 = _text(_("致贫/返贫风险4"))
+    risk5 = _text(_("致贫/返贫风险5"))
+    risk_note = _text(_("风险说明"))
+    out_of_school = _text(_("是否义务教育阶段适龄儿童少年失学辍学"))
+    member_uninsured = _text(_("是否有家庭成员未参加基本医疗保险"))
+    risk_eliminated = _text(_("风险是否已消除"))
+    identified_month = models.PositiveIntegerField(_("识别监测时间（月序）"), null=True, blank=True, help_text=_("年×12+月"))
+    elimination_method = _text(_("风险消除方式"))
+    eliminated_month = models.PositiveIntegerField(_("消除监测时间（月序）"), null=True, blank=True, help_text=_("年×12+月"))
+    collector = _text(_("信息采集人"))
+    collector_phone = _text(_("信息采集人联系电话"))
+    # Assistance measures (comma-joined values)
+    m_industry = _text(_("产业帮扶"))
+    m_employment = _text(_("就业帮扶"))
+    m_public_job = _text(_("公益岗位帮扶"))
+    m_finance = _text(_("金融帮扶"))
+    m_health = _text(_("健康帮扶"))
+    m_education = _text(_("教育帮扶"))
+    m_compulsory_education = _text(_("义务教育保障"))
+    m_housing = _text(_("住房安全保障"))
+    m_water = _text(_("饮水安全保障"))
+    m_welfare = _text(_("综合保障"))
+    m_social = _text(_("社会帮扶"))
+    m_relocation = _text(_("搬迁"))
+    m_conditions = _text(_("生产生活条件改善"))
+    m_infrastructure = _text(_("基础设施建设"))
+    development_status = _text(_("实施开发式帮扶措施情况"))
+    # After risk elimination (风险消除后…)
+    post_out_of_school = _text(_("风险消除后是否失学辍学"))
+    post_house_damaged = _text(_("风险消除后是否住房损毁"))
+    post_uninsured = _text(_("风险消除后是否有成员未参保"))
+    post_water_damaged = _text(_("风险消除后是否饮水设施损毁"))
+    post_wage = _number(_("风险消除后工资性收入"))
+    post_property = _number(_("风险消除后财产性收入"))
+    post_transfer = _number(_("风险消除后转移性收入"))
+    post_business = _number(_("风险消除后生产经营性收入"))
+    post_business_cost = _number(_("风险消除后生产经营性支出"))
+    post_net = _number(_("风险消除后家庭纯收入"))
+    post_per_capita = _number(_("风险消除后家庭人均纯收入"))
+    post_claims = _number(_("风险消除后理赔收入"))
+    post_out_of_pocket = _number(_("风险消除后合规自付支出"))
+
+    class Meta:
+        verbose_name = _("快照人员")
+        verbose_name_plural = _("快照人员")
+        ordering = ["snapshot", "row_number"]
+        indexes = [
+            models.Index(fields=["snapshot", "household_number"], name="natperson_snap_household"),
+            models.Index(fields=["snapshot", "id_number"], name="natperson_snap_id"),
+            models.Index(fields=["snapshot", "is_household_row"], name="natperson_snap_hhrow"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.household_number}）"
+
+
+class NationalHousehold(NationalRowBase):
+    """One row of the household sheet (（乡村建设）户信息)."""
+
+    snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="household_rows", verbose_name=_("快照"))
+    household_number = models.CharField(_("户编号"), max_length=40, blank=True)
+    head_name = _text(_("户主姓名"))
+    member_count = _number(_("家庭人口数"))
+
+    class Meta:
+        verbose_name = _("快照户")
+        verbose_name_plural = _("快照户")
+        ordering = ["snapshot", "row_number"]
+        indexes = [models.Index(fields=["snapshot", "household_number"], name="nathousehold_snap_number")]
+
+    def __str__(self) -> str:
+        return self.household_number
+
+
+class NationalWorkSpell(NationalRowBase):
+    """One row of the work sheet (（务工月监测）已外出务工信息): a spell of work."""
+
+    snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="work_rows", verbose_name=_("快照"))
+    household_number = models.CharField(_("户编号"), max_length=40, blank=True)
+    name = _text(_("姓名"))
+    id_number = models.CharField(_("证件号码"), max_length=40, blank=True)
+    is_working = _text(_("是否已务工"))
+    started_month = models.PositiveIntegerField(_("开始时间（月序）"), null=True, blank=True)
+    ended_month = models.PositiveIntegerField(_("结束时间（月序）"), null=True, blank=True)
+    work_county = _text(_("务工所在县"))
+    monthly_income = _number(_("务工月收入"))
+    employer = _text(_("务工企业名称"))
+    industry = _text(_("所属行业"))
+    channel = _text(_("就业渠道"))
+    point_to_point = _text(_("是否点对点输送"))
+    travel_subsidy = _number(_("年度交通费补助"))
+
+    class Meta:
+        verbose_name = _("快照务工记录")
+        verbose_name_plural = _("快照务工记录")
+        ordering = ["snapshot", "row_number"]
+        indexes = [models.Index(fields=["snapshot", "id_number"], name="natwork_snap_id")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number[-4:]}"
+
+
+class NationalPlannedWork(NationalRowBase):
+    """One row of the planned-work sheet (计划外出务工信息)."""
+
+    snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="planned_rows", verbose_name=_("快照"))
+    name = _text(_("姓名"))
+    id_number = models.CharField(_("证件号码"), max_length=40, blank=True)
+    planned = _text(_("是否计划务工"))
+    planned_county = _text(_("计划务工所在县"))
+    service_needs = _text(_("就业服务需求"))
+
+    class Meta:
+        verbose_name = _("快照计划务工")
+        verbose_name_plural = _("快照计划务工")
+        ordering = ["snapshot", "row_number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NationalVillageRow(NationalRowBase):
+    """One row of the village sheet (（自定义）行政村信息)."""
+
+    snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="village_rows_set", verbose_name=_("快照"))
+    exited = _text(_("是否出列"))
+    households_total = _number(_("总户数"))
+    population = _number(_("总人口数"))
+    collective_income = _number(_("村级集体经济收入（万元）"))
+    schools = _text(_("村小学（个数）"))
+    clinics = _text(_("卫生室"))
+    public_toilets = _text(_("公共厕所"))
+    doctors = _text(_("执业医师"))
+    refuse_points = _text(_("垃圾集中堆放点"))
+    culture_rooms = _text(_("文化室"))
+    minimum_living_households = _text(_("低保户数"))
+    minimum_living_people = _text(_("低保人口数"))
+    destitute_people = _text(_("特困供养人口数"))
+    disabled_people = _text(_("残疾人口数"))
+    paved_road = _text(_("到乡镇是否通沥青（水泥）路"))
+    unsafe_water_households = _number(_("未实现饮水安全户数"))
+    dangerous_houses = _number(_("危房户数"))
+
+    class Meta:
+        verbose_name = _("快照行政村")
+        verbose_name_plural = _("快照行政村")
+        ordering = ["snapshot", "row_number"]
+
+    def __str__(self) -> str:
+        return self.village_name
+
+
+class NationalCheckSettings(models.Model):
+    """Thresholds of the suspect-data checks for one campaign (the province's
+    monitoring income line itself is Campaign.monitoring_income_line)."""
+
+    campaign = models.OneToOneField(
+        "core.Campaign", models.CASCADE, related_name="national_check_settings", verbose_name=_("评估年度")
+    )
+    working_age_min = models.PositiveSmallIntegerField(_("劳动年龄下限（岁）"), default=16)
+    working_age_max = models.PositiveSmallIntegerField(_("劳动年龄上限（岁）"), default=60)
+    school_age_min = models.PositiveSmallIntegerField(_("义务教育年龄下限（岁）"), default=6)
+    school_age_max = models.PositiveSmallIntegerField(_("义务教育年龄上限（岁）"), default=16)
+    public_job_age_max = models.PositiveSmallIntegerField(_("公益性岗位年龄上限（岁）"), default=70)
+    monthly_wage_min = models.DecimalField(_("务工月收入下限（元）"), max_digits=10, decimal_places=2, default=Decimal("100"))
+    monthly_wage_max = models.DecimalField(_("务工月收入上限（元）"), max_digits=10, decimal_places=2, default=Decimal("30000"))
+    income_high = models.DecimalField(_("识别时人均纯收入偏高（元）"), max_digits=10, decimal_places=2, default=Decimal("20000"))
+    income_low = models.DecimalField(_("识别时人均纯收入偏低（元）"), max_digits=10, decimal_places=2, default=Decimal("4000"))
+    land_max = models.DecimalField(_("耕地/牧草地面积上限（亩）"), max_digits=10, decimal_places=2, default=Decimal("100"))
+    forest_max = models.DecimalField(_("林地面积上限（亩）"), max_digits=10, decimal_places=2, default=Decimal("200"))
+    distance_max = models.DecimalField(_("与村主干路距离上限（公里）"), max_digits=10, decimal_places=2, default=Decimal("5"))
+    away_since_year = models.PositiveSmallIntegerField(_("长期外出起算年份"), default=2020)
+    discrepancy_days = models.PositiveSmallIntegerField(_("账机差异整改期限（天）"), default=15)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("疑点核查阈值")
+        verbose_name_plural = _("疑点核查阈值")
+        constraints = [
+            models.CheckConstraint(condition=Q(working_age_min__lt=models.F("working_age_max")), name="natsettings_working_ages"),
+            models.CheckConstraint(condition=Q(monthly_wage_min__lt=models.F("monthly_wage_max")), name="natsettings_wage_range"),
+            models.CheckConstraint(condition=Q(income_low__lt=models.F("income_high")), name="natsettings_income_range"),
+            models.CheckConstraint(condition=Q(discrepancy_days__gte=1), name="natsettings_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}疑点核查阈值"
+
+
+class DiscrepancyKind(models.TextChoices):
+    ONLY_ROSTER_HOUSEHOLD = "only_roster_household", _("户仅在花名册")
+    ONLY_SYSTEM_HOUSEHOLD = "only_system_household", _("户仅在国家系统")
+    ONLY_ROSTER_PERSON = "only_roster_person", _("人仅在花名册")
+    ONLY_SYSTEM_PERSON = "only_system_person", _("人仅在国家系统")
+    FIELD = "field", _("字段不一致")
+
+
+class DiscrepancyField(models.TextChoices):
+    NONE = "", _("—")
+    CATEGORY = "category", _("户类型")
+    MONITORING_TYPE = "monitoring_type", _("监测对象类别")
+    MEMBERS = "members", _("家庭人口")
+    INCOME = "income_per_capita", _("人均纯收入")
+    RISK_ELIMINATED = "risk_eliminated", _("风险是否已消除")
+    DANGEROUS_HOUSE = "dangerous_house", _("住房安全（危房）")
+    SAFE_WATER = "safe_water", _("饮水安全")
+    MEDICAL_INSURANCE = "medical_insurance", _("基本医疗保险")
+    OUT_OF_SCHOOL = "out_of_school", _("义务教育失学辍学")
+
+
+class Resolution(models.TextChoices):
+    OPEN = "", _("未处理")
+    ROSTER_FIXED = "roster_fixed", _("已改花名册")
+    SYSTEM_TO_FIX = "system_to_fix", _("待改国家系统")
+    EXPLAINED = "explained", _("已说明")
+
+
+class NationalDiscrepancy(models.Model):
+    """One disagreement between the roster and the national system (账机不一致),
+    owned by a village, kept across snapshots: `gone_snapshot` is the first later
+    snapshot where it is no longer found."""
+
+    county = models.ForeignKey("core.County", models.CASCADE, related_name="national_discrepancies", verbose_name=_("县（区）"))
+    village = models.ForeignKey(Village, models.SET_NULL, null=True, blank=True, related_name="national_discrepancies", verbose_name=_("责任村"))
+    kind = models.CharField(_("类型"), max_length=30, choices=DiscrepancyKind.choices)
+    field = models.CharField(_("字段"), max_length=30, choices=DiscrepancyField.choices, blank=True)
+    subject_key = models.CharField(_("户编号或证件号码"), max_length=40)
+    household_number = models.CharField(_("户编号"), max_length=40, blank=True)
+    name = models.CharField(_("姓名/户主"), max_length=60, blank=True)
+    roster_value = models.CharField(_("花名册"), max_length=100, blank=True)
+    system_value = models.CharField(_("国家系统"), max_length=100, blank=True)
+    explanation = models.CharField(_("说明"), max_length=300)
+    first_snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="+", verbose_name=_("首次发现"))
+    last_snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="+", verbose_name=_("最近发现"))
+    gone_snapshot = models.ForeignKey(
+        NationalSnapshot, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("已消失于")
+    )
+    deadline = models.DateField(_("整改期限"))
+    resolution = models.CharField(_("处理结果"), max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note = models.CharField(_("处理说明"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+    )
+    resolved_by_name = models.CharField(_("处理人姓名"), max_length=60, blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("账机差异")
+        verbose_name_plural = _("账机差异")
+        ordering = ["village", "kind", "subject_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "kind", "field", "subject_key"], name="natdiscrepancy_unique"),
+            models.CheckConstraint(
+                condition=Q(resolution="") | Q(resolution="system_to_fix") | ~Q(resolution_note=""),
+                name="natdiscrepancy_note_when_resolved",
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "village"], name="natdiscrepancy_county_village")]
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+class HitStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    FIXED = "fixed", _("已整改（待下次导出核验）")
+    EXEMPT = "exempt", _("豁免")
+
+
+class NationalCheckHit(models.Model):
+    """One rule's hit on one person, household, work spell or village, kept across
+    snapshots of the same source. `gone_snapshot` marks that a later snapshot no
+    longer has it: a hit marked fixed is then verified."""
+
+    county = models.ForeignKey("core.County", models.CASCADE, related_name="national_check_hits", verbose_name=_("县（区）"))
+    source = models.CharField(_("数据来源"), max_length=10, choices=SnapshotSource.choices)
+    rule = models.CharField(_("规则"), max_length=10)
+    subject_key = models.CharField(_("对象"), max_length=60)
+    village = models.ForeignKey(Village, models.SET_NULL, null=True, blank=True, related_name="national_check_hits", verbose_name=_("行政村"))
+    village_label = models.CharField(_("村（导出）"), max_length=60, blank=True)
+    household_number = models.CharField(_("户编号"), max_length=40, blank=True)
+    name = models.CharField(_("姓名"), max_length=60, blank=True)
+    id_number = models.CharField(_("证件号码"), max_length=40, blank=True)
+    explanation = models.CharField(_("说明"), max_length=400)
+    values = models.JSONField(_("触发值"), default=dict, blank=True)
+    first_snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="+", verbose_name=_("首次发现"))
+    last_snapshot = models.ForeignKey(NationalSnapshot, models.CASCADE, related_name="+", verbose_name=_("最近发现"))
+    gone_snapshot = models.ForeignKey(
+        NationalSnapshot, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("已消失于")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=HitStatus.choices, default=HitStatus.OPEN)
+    reason = models.CharField(_("整改情况或豁免理由"), max_length=500, blank=True)
+    status_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+    )
+    status_by_name = models.CharField(_("处理人姓名"), max_length=60, blank=True)
+    status_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    reopened = models.BooleanField(_("核验未通过"), default=False, help_text=_("标记已整改后，下次导出仍有此问题"))
+
+    class Meta:
+        verbose_name = _("疑点数据")
+        verbose_name_plural = _("疑点数据")
+        ordering = ["village", "rule", "subject_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "source", "rule", "subject_key"], name="nathit_unique"),
+            models.CheckConstraint(condition=~Q(status="exempt") | ~Q(reason=""), name="nathit_exempt_has_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["county", "source", "village"], name="nathit_county_village"),
+            models.Index(fields=["county", "source", "rule"], name="nathit_county_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return self.explanation
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == HitStatus.FIXED and self.gone_snapshot_id is not None

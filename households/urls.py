@@ -26,3 +26,19 @@ urlpatterns += [
     path("screening/villages/<int:village_pk>/worst-ten/", views.worst_ten, name="worst_ten"),
     path("screening/villages/<int:village_pk>/income-estimate/", views.income_estimate, name="income_estimate"),
 ]
+
+# National export (国家系统比对): snapshots, reconciliation and suspect-data checks (#6).
+from households import national_views  # noqa: E402
+
+urlpatterns += [
+    path("national/", national_views.national_overview, name="national_overview"),
+    path("national/upload/", national_views.national_upload, name="national_upload"),
+    path("national/snapshots/<int:pk>/", national_views.national_snapshot, name="national_snapshot"),
+    path("national/roster-check/", national_views.national_roster_check, name="national_roster_check"),
+    path("national/hits/", national_views.national_hits, name="national_hits"),
+    path("national/hits/export/", national_views.national_hits_export, name="national_hits_export"),
+    path("national/hits/<int:pk>/mark/", national_views.national_hit_mark_view, name="national_hit_mark"),
+    path("national/discrepancies/", national_views.national_discrepancies, name="national_discrepancies"),
+    path("national/discrepancies/<int:pk>/resolve/", national_views.national_discrepancy_resolve, name="national_discrepancy_resolve"),
+    path("national/settings/", national_views.national_settings, name="national_settings"),
+]

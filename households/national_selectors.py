@@ -1,0 +1,231 @@
+"""Reads for the national export: what a user may see (a village only its own
+hits and discrepancies, the bureau everything), the per-village distance to
+zero, and the results workbook."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from evalprep.core.excel import SheetSpec, workbook_bytes
+from evalprep.core.idnumber import mask_id_number
+from evalprep.core.models import Campaign, Village
+from evalprep.core.scoping import scope_for, village_read_q, villages_visible_to
+from households.models import (
+    HitStatus,
+    NationalCheckHit,
+    NationalDiscrepancy,
+    NationalSnapshot,
+    Resolution,
+    SnapshotSource,
+    SnapshotStatus,
+)
+from households.national_checks import RULES, RULES_BY_CODE
+
+
+def county_villages(user, campaign: Campaign) -> QuerySet[Village]:
+    return villages_visible_to(user).filter(township__county_id=campaign.county_id)
+
+
+def _visible_rows_q(user) -> Q:
+    """Rows owned by a village the user sees, and rows with no village for county readers."""
+    scope = scope_for(user)
+    return Q(village__in=Village.objects.filter(village_read_q(scope))) | Q(
+        village__isnull=True, county_id__in=scope.read_county_ids
+    )
+
+
+def snapshots_visible_to(user, campaign: Campaign) -> QuerySet[NationalSnapshot]:
+    scope = scope_for(user)
+    if scope.is_empty or not county_villages(user, campaign).exists():
+        return NationalSnapshot.objects.none()
+    snapshots = NationalSnapshot.objects.filter(county_id=campaign.county_id)
+    if campaign.county_id not in scope.read_county_ids:
+        townships = county_villages(user, campaign).values("township_id")
+        snapshots = snapshots.filter(Q(township__isnull=True) | Q(township_id__in=townships))
+    return snapshots.select_related("township", "uploaded_by")
+
+
+def get_snapshot_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalSnapshot:
+    snapshot = snapshots_visible_to(request.user, campaign).filter(pk=pk).first()
+    if snapshot is None:
+        raise Http404
+    return snapshot
+
+
+def hits_visible_to(user, campaign: Campaign) -> QuerySet[NationalCheckHit]:
+    return NationalCheckHit.objects.filter(county_id=campaign.county_id).filter(_visible_rows_q(user))
+
+
+def get_hit_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalCheckHit:
+    hit = hits_visible_to(request.user, campaign).select_related("village__township__county").filter(pk=pk).first()
+    if hit is None:
+        raise Http404
+    return hit
+
+
+def discrepancies_visible_to(user, campaign: Campaign) -> QuerySet[NationalDiscrepancy]:
+    return NationalDiscrepancy.objects.filter(county_id=campaign.county_id).filter(_visible_rows_q(user))
+
+
+def get_discrepancy_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalDiscrepancy:
+    found = discrepancies_visible_to(request.user, campaign).select_related("village__township__county").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+OPEN_HIT = Q(gone_snapshot__isnull=True) & ~Q(status=HitStatus.EXEMPT)
+
+
+@dataclass
+class HitFilter:
+    source: str = SnapshotSource.SYSTEM
+    village_id: int | None = None
+    rule: str = ""
+    status: str = "open"  # open, fixed, exempt, gone, all
+
+
+def hits_filtered(user, campaign: Campaign, hit_filter: HitFilter) -> tuple[QuerySet[NationalCheckHit], list[tuple]]:
+    """The hits the filter asks for and the count per rule (before the rule filter)."""
+    hits = hits_visible_to(user, campaign).filter(source=hit_filter.source)
+    if hit_filter.village_id:
+        hits = hits.filter(village_id=hit_filter.village_id)
+    status_q = {
+        "open": Q(gone_snapshot__isnull=True, status=HitStatus.OPEN),
+        "fixed": Q(status=HitStatus.FIXED),
+        "exempt": Q(status=HitStatus.EXEMPT),
+        "gone": Q(gone_snapshot__isnull=False),
+        "all": Q(),
+    }.get(hit_filter.status, Q())
+    hits = hits.filter(status_q)
+    per_rule = dict(hits.values_list("rule").annotate(n=Count("pk")).values_list("rule", "n"))
+    counts = [(rule.code, rule.title, per_rule.get(rule.code, 0)) for rule in RULES if per_rule.get(rule.code)]
+    if hit_filter.rule:
+        hits = hits.filter(rule=hit_filter.rule)
+    hits = hits.select_related("village__township", "gone_snapshot", "first_snapshot").order_by(
+        "village__township__code", "village__code", "rule", "subject_key"
+    )
+    return hits, counts
+
+
+@dataclass
+class VillageProgress:
+    village_id: int | None
+    label: str
+    open_hits: int = 0
+    fixed_waiting: int = 0
+    exempt: int = 0
+    verified: int = 0
+    open_discrepancies: int = 0
+    overdue_discrepancies: int = 0
+
+    @property
+    def to_zero(self) -> int:
+        return self.open_hits + self.fixed_waiting + self.open_discrepancies
+
+
+def village_progress(user, campaign: Campaign, *, today: date | None = None) -> list[VillageProgress]:
+    """How far each village the user sees is from zero: three grouped queries."""
+    today = today or timezone.localdate()
+    villages = county_villages(user, campaign).select_related("township").order_by("township__code", "code")
+    rows = {v.pk: VillageProgress(v.pk, f"{v.township.name}{v.name}") for v in villages}
+    rows[None] = VillageProgress(None, "未匹配到村")
+    hits = hits_visible_to(user, campaign).filter(source=SnapshotSource.SYSTEM).values("village_id").annotate(
+        open=Count("pk", filter=Q(gone_snapshot__isnull=True, status=HitStatus.OPEN)),
+        waiting=Count("pk", filter=Q(gone_snapshot__isnull=True, status=HitStatus.FIXED)),
+        exempt=Count("pk", filter=Q(status=HitStatus.EXEMPT)),
+        verified=Count("pk", filter=Q(gone_snapshot__isnull=False)),
+    ).order_by()
+    for row in hits:
+        target = rows.get(row["village_id"])
+        if target:
+            target.open_hits, target.fixed_waiting = row["open"], row["waiting"]
+            target.exempt, target.verified = row["exempt"], row["verified"]
+    open_q = Q(gone_snapshot__isnull=True) & (Q(resolution=Resolution.OPEN) | Q(resolution=Resolution.SYSTEM_TO_FIX))
+    discrepancies = discrepancies_visible_to(user, campaign).values("village_id").annotate(
+        open=Count("pk", filter=open_q), overdue=Count("pk", filter=open_q & Q(deadline__lt=today)),
+    ).order_by()
+    for row in discrepancies:
+        target = rows.get(row["village_id"])
+        if target:
+            target.open_discrepancies, target.overdue_discrepancies = row["open"], row["overdue"]
+    result = [row for key, row in rows.items() if key is not None]
+    if rows[None].to_zero or rows[None].exempt:
+        result.append(rows[None])
+    return result
+
+
+@dataclass
+class DiscrepancyFilter:
+    village_id: int | None = None
+    kind: str = ""
+    status: str = "open"  # open, resolved, gone, all
+
+
+def discrepancies_filtered(user, campaign: Campaign, flt: DiscrepancyFilter) -> tuple[QuerySet, dict]:
+    found = discrepancies_visible_to(user, campaign)
+    if flt.village_id:
+        found = found.filter(village_id=flt.village_id)
+    found = found.filter({
+        "open": Q(gone_snapshot__isnull=True, resolution=Resolution.OPEN),
+        "resolved": Q(gone_snapshot__isnull=True) & ~Q(resolution=Resolution.OPEN),
+        "gone": Q(gone_snapshot__isnull=False),
+        "all": Q(),
+    }.get(flt.status, Q()))
+    per_kind = dict(found.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    if flt.kind:
+        found = found.filter(kind=flt.kind)
+    found = found.select_related("village__township", "first_snapshot", "gone_snapshot").order_by(
+        "village__township__code", "village__code", "kind", "subject_key"
+    )
+    return found, per_kind
+
+
+def latest_snapshot(user, campaign: Campaign, source: str = SnapshotSource.SYSTEM) -> NationalSnapshot | None:
+    return snapshots_visible_to(user, campaign).filter(source=source, status=SnapshotStatus.READY).first()
+
+
+def hits_workbook(hits: QuerySet[NationalCheckHit], *, reveal: bool) -> bytes:
+    """A summary sheet (rule × village) and one sheet per rule with the rows and the explanation."""
+    rows = list(hits.select_related("village__township", "first_snapshot").order_by("rule", "village__code", "subject_key"))
+    villages: dict[str, None] = {}
+    matrix: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_rule: dict[str, list[NationalCheckHit]] = defaultdict(list)
+    for hit in rows:
+        label = hit.village_label or "未匹配到村"
+        villages.setdefault(label)
+        matrix[hit.rule][label] += 1
+        by_rule[hit.rule].append(hit)
+    village_labels = list(villages)
+    summary = SheetSpec(
+        title="汇总",
+        headers=["规则编号", "类别", "规则", *village_labels, "合计"],
+        rows=[
+            [rule.code, rule.family_label, rule.title, *[matrix[rule.code].get(v, 0) for v in village_labels],
+             sum(matrix[rule.code].values())]
+            for rule in RULES if rule.code in matrix
+        ],
+        widths=[10, 18, 40, *[14] * len(village_labels), 10],
+    )
+    sheets = [summary]
+    for code, items in by_rule.items():
+        rule = RULES_BY_CODE.get(code)
+        sheets.append(SheetSpec(
+            title=f"{code} {rule.title if rule else ''}"[:31].replace("/", "／").replace("?", "？").replace("*", "＊")
+            .replace("[", "【").replace("]", "】").replace(":", "：").replace("\\", "＼"),
+            headers=["乡镇/村", "户编号", "姓名", "证件号码", "说明", "状态", "整改情况或豁免理由", "首次发现"],
+            rows=[
+                [hit.village_label, hit.household_number, hit.name,
+                 hit.id_number if reveal else mask_id_number(hit.id_number), hit.explanation,
+                 "已核销" if hit.gone_snapshot_id else hit.get_status_display(), hit.reason, hit.first_snapshot.taken_on]
+                for hit in items
+            ],
+            widths=[24, 20, 10, 22, 70, 16, 30, 12],
+        ))
+    return workbook_bytes(sheets)

@@ -1,0 +1,302 @@
+"""Pages of the national export: snapshots, reconciliation (账机一致) and the
+suspect-data checks (疑点数据核查)."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from evalprep.core.errors import EvalprepError
+from evalprep.core.models import Campaign, Township
+from evalprep.core.scoping import (
+    can_write_village,
+    current_campaign_for,
+    require_county_manager,
+    require_village_write,
+    scope_for,
+    townships_visible_to,
+)
+from evalprep.core.services import audit_log
+from evalprep.dossiers.services import job_start
+from households.jobs import national_import_job
+from households.models import DiscrepancyKind, Resolution, SnapshotSource
+from households.national import national_snapshot_create
+from households.national_checks import FAMILIES, RULES, RULES_BY_CODE, check_context, check_settings_for
+from households.national_forms import (
+    DiscrepancyFilterForm,
+    DiscrepancyResolveForm,
+    HitFilterForm,
+    HitMarkForm,
+    NationalCheckSettingsForm,
+    NationalUploadForm,
+)
+from households.national_selectors import (
+    DiscrepancyFilter,
+    HitFilter,
+    county_villages,
+    discrepancies_filtered,
+    get_discrepancy_for_user,
+    get_hit_for_user,
+    get_snapshot_for_user,
+    hits_filtered,
+    hits_workbook,
+    hits_visible_to,
+    latest_snapshot,
+    snapshots_visible_to,
+    village_progress,
+)
+from households.national_services import (
+    national_check_settings_save,
+    national_hit_mark,
+    national_roster_snapshot,
+    national_snapshot_process,
+)
+from households.reconciliation import discrepancy_resolve
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INLINE_BYTES = 2 * 1024 * 1024  # larger uploads go to a background job with a progress bar
+
+
+def _campaign(request: HttpRequest) -> Campaign:
+    """The user's current campaign, if they see any village of its county."""
+    campaign = current_campaign_for(request.user)
+    if campaign is None or not county_villages(request.user, campaign).exists():
+        raise Http404
+    return campaign
+
+
+def _upload_townships(request: HttpRequest, campaign: Campaign) -> tuple[bool, list[Township]]:
+    """(may upload for the whole county, townships the user may upload for)."""
+    scope = scope_for(request.user)
+    county_wide = campaign.county_id in scope.write_county_ids
+    townships = townships_visible_to(request.user).filter(county_id=campaign.county_id).order_by("code")
+    if not county_wide:
+        townships = townships.filter(pk__in=scope.write_township_ids)
+    return county_wide, townships
+
+
+@login_required
+def national_overview(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    county_wide, townships = _upload_townships(request, campaign)
+    context = {
+        "campaign": campaign,
+        "progress": village_progress(request.user, campaign),
+        "snapshots": snapshots_visible_to(request.user, campaign)[:10],
+        "latest": latest_snapshot(request.user, campaign),
+        "latest_roster": latest_snapshot(request.user, campaign, SnapshotSource.ROSTER),
+        "can_upload": county_wide or townships.exists(),
+        "can_manage": county_wide,
+    }
+    return render(request, "households/national/overview.html", context)
+
+
+@login_required
+def national_upload(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    county_wide, townships = _upload_townships(request, campaign)
+    if not county_wide and not townships.exists():
+        raise PermissionDenied("只有乡村振兴局或乡镇经办人员可以导入国家系统数据。")
+    form = NationalUploadForm(request.POST or None, request.FILES or None, townships=townships, county_wide=county_wide)
+    if request.method == "POST" and form.is_valid():
+        uploads = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        township = form.cleaned_data["township"]
+        try:
+            with transaction.atomic():
+                snapshot = national_snapshot_create(
+                    county=campaign.county, township=township, taken_on=form.cleaned_data["taken_on"],
+                    uploads=uploads, user=request.user,
+                )
+                if sum(len(data) for _, data in uploads) > INLINE_BYTES:
+                    job = job_start(
+                        task=national_import_job, kind="national_import", county_id=campaign.county_id, user=request.user,
+                        title=f"导入国家系统数据（{snapshot.taken_on:%Y-%m-%d}，{township.name if township else '全县'}）",
+                        params={"snapshot_id": snapshot.pk, "campaign_id": campaign.pk},
+                    )
+                    return redirect("dossiers:job_detail", job.pk)
+                outcome = national_snapshot_process(snapshot=snapshot, campaign=campaign, user=request.user)
+        except EvalprepError as exc:
+            form.add_error("files", exc.message)
+        else:
+            messages.success(request, outcome.message)
+            return redirect("households:national_snapshot", snapshot.pk)
+    return render(request, "households/national/upload.html", {"form": form, "campaign": campaign})
+
+
+@login_required
+def national_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request)
+    snapshot = get_snapshot_for_user(request, pk, campaign)
+    ctx = check_context(snapshot=snapshot, campaign=campaign)
+    found_here = dict(
+        hits_visible_to(request.user, campaign).filter(last_snapshot=snapshot).values_list("rule")
+        .annotate(n=Count("pk")).values_list("rule", "n")
+    )
+    rules = [
+        (rule, rule.threshold_text(ctx), found_here.get(rule.code, 0))
+        for rule in RULES if snapshot.source == SnapshotSource.SYSTEM or rule.roster
+    ]
+    context = {"snapshot": snapshot, "campaign": campaign, "rules": rules, "families": FAMILIES}
+    return render(request, "households/national/snapshot.html", context)
+
+
+@login_required
+@require_POST
+def national_roster_check(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    county_wide, townships = _upload_townships(request, campaign)
+    if not county_wide and not townships.exists():
+        raise PermissionDenied("只有乡村振兴局或乡镇经办人员可以核查花名册。")
+    township = None if county_wide else townships.first()
+    snapshot, result = national_roster_snapshot(county=campaign.county, township=township, campaign=campaign, user=request.user)
+    messages.success(request, f"花名册核查完成：{result.rules_run}条规则，疑点{result.total}条（新增{result.new}，已消失{result.gone}）。")
+    return redirect(reverse("households:national_hits") + f"?source={SnapshotSource.ROSTER}")
+
+
+def _hit_filter(request: HttpRequest, campaign: Campaign) -> tuple[HitFilterForm, HitFilter]:
+    villages = county_villages(request.user, campaign).order_by("code")
+    form = HitFilterForm(request.GET or None, villages=villages)
+    if not form.is_valid():
+        return form, HitFilter()
+    data = form.cleaned_data
+    return form, HitFilter(
+        source=data["source"] or SnapshotSource.SYSTEM, village_id=data["village"].pk if data["village"] else None,
+        rule=data["rule"], status=data["status"] or "open",
+    )
+
+
+@login_required
+def national_hits(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    form, hit_filter = _hit_filter(request, campaign)
+    hits, per_rule = hits_filtered(request.user, campaign, hit_filter)
+    page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
+    writable = {v.pk for v in county_villages(request.user, campaign).select_related("township") if can_write_village(request.user, v)} if page.object_list else set()
+    for hit in page.object_list:
+        hit.rule_title = RULES_BY_CODE[hit.rule].title if hit.rule in RULES_BY_CODE else hit.rule
+        hit.can_mark = hit.village_id in writable and hit.gone_snapshot_id is None
+    query = request.GET.copy()
+    query.pop("page", None)
+    rule_query = query.copy()
+    rule_query.pop("rule", None)
+    context = {
+        "campaign": campaign, "form": form, "page": page, "per_rule": per_rule, "hit_filter": hit_filter,
+        "query": query.urlencode(), "rule_query": rule_query.urlencode(), "mark_form": HitMarkForm(),
+    }
+    return render(request, "households/national/hits.html", context)
+
+
+@login_required
+def national_hits_export(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    _, hit_filter = _hit_filter(request, campaign)
+    hits, _ = hits_filtered(request.user, campaign, hit_filter)
+    scope = scope_for(request.user)
+    reveal = campaign.county_id in scope.write_county_ids or bool(scope.write_township_ids) or bool(scope.village_ids)
+    content = hits_workbook(hits, reveal=reveal)
+    audit_log(user=request.user, action="national_hits_exported", county_id=campaign.county_id,
+              detail=f"条件：{request.GET.urlencode() or '全部'}")
+    response = HttpResponse(content, content_type=XLSX)
+    filename = f"疑点数据核查-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+@require_POST
+def national_hit_mark_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request)
+    hit = get_hit_for_user(request, pk, campaign)
+    if hit.village is None:
+        require_county_manager(request, hit.county_id)
+    else:
+        require_village_write(request, hit.village)
+    form = HitMarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择处理方式。")
+    else:
+        try:
+            national_hit_mark(hit=hit, user=request.user, **form.cleaned_data)
+            messages.success(request, f"已记录：{hit.name or hit.village_label} {hit.rule} {hit.get_status_display()}。")
+        except EvalprepError as exc:
+            messages.error(request, exc.message)
+    return redirect(request.POST.get("next") if _safe_next(request) else reverse("households:national_hits"))
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+
+
+@login_required
+def national_discrepancies(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    villages = county_villages(request.user, campaign).select_related("township").order_by("code")
+    form = DiscrepancyFilterForm(request.GET or None, villages=villages)
+    flt = DiscrepancyFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        flt = DiscrepancyFilter(village_id=data["village"].pk if data["village"] else None, kind=data["kind"], status=data["status"] or "open")
+    found, per_kind = discrepancies_filtered(request.user, campaign, flt)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    writable = {v.pk for v in villages if can_write_village(request.user, v)} if page.object_list else set()
+    today = timezone.localdate()
+    for item in page.object_list:
+        item.can_resolve = item.village_id in writable and item.gone_snapshot_id is None
+        item.overdue = item.gone_snapshot_id is None and item.resolution in ("", Resolution.SYSTEM_TO_FIX) and item.deadline < today
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "campaign": campaign, "form": form, "page": page, "query": query.urlencode(), "flt": flt,
+        "kinds": [(value, label, per_kind.get(value, 0)) for value, label in DiscrepancyKind.choices],
+        "resolve_form": DiscrepancyResolveForm(),
+    }
+    return render(request, "households/national/discrepancies.html", context)
+
+
+@login_required
+@require_POST
+def national_discrepancy_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request)
+    found = get_discrepancy_for_user(request, pk, campaign)
+    if found.village is None:
+        require_county_manager(request, found.county_id)
+    else:
+        require_village_write(request, found.village)
+    form = DiscrepancyResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择处理结果。")
+    else:
+        try:
+            discrepancy_resolve(discrepancy=found, user=request.user, **form.cleaned_data)
+            messages.success(request, f"已记录：{found.explanation[:30]}… {found.get_resolution_display()}。")
+        except EvalprepError as exc:
+            messages.error(request, exc.message)
+    return redirect(request.POST.get("next") if _safe_next(request) else reverse("households:national_discrepancies"))
+
+
+@login_required
+def national_settings(request: HttpRequest) -> HttpResponse:
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    require_county_manager(request, campaign.county_id)
+    form = NationalCheckSettingsForm(request.POST or None, instance=check_settings_for(campaign))
+    if request.method == "POST" and form.is_valid():
+        settings = form.save(commit=False)
+        settings.campaign = campaign
+        national_check_settings_save(settings=settings, user=request.user)
+        messages.success(request, "已保存疑点核查阈值；下次导入或重新核查时按新阈值计算。")
+        return redirect("households:national_overview")
+    return render(request, "households/national/settings.html", {"form": form, "campaign": campaign})

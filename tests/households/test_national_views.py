@@ -1,0 +1,125 @@
+"""The national-export pages: upload, the village's own hits and discrepancies, the workbook."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from evalprep.dossiers.models import Job, JobStatus
+from households import national_views
+from households.models import HitStatus, NationalCheckHit, NationalDiscrepancy, NationalSnapshot
+from tests.dossiers.test_jobs import jobs_inline  # noqa: F401 (fixture)
+from tests.factories import PASSWORD, make_household
+from tests.households.national_builders import PERSON_HEADER, PERSON_TITLES, household_rows, planted_export, write_sheet
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, role: str) -> None:
+    assert client.login(username=role, password=PASSWORD)
+
+
+def _upload(client, paths, **data):
+    files = [SimpleUploadedFile(path.name, path.read_bytes()) for path in paths]
+    return client.post(reverse("households:national_upload"), {"files": files, "taken_on": "2026-06-30", **data})
+
+
+@pytest.fixture
+def taken(world, client, tmp_path):
+    make_household(world.villages[0], number="990101001000077", seq=7)  # only in the roster
+    _login(client, "coordinator")
+    response = _upload(client, planted_export(tmp_path).files())
+    snapshot = NationalSnapshot.objects.get()
+    assert response.url == reverse("households:national_snapshot", args=[snapshot.pk])
+    client.logout()
+    return snapshot
+
+
+def test_it_takes_an_upload_in_and_shows_the_snapshot(world, client, taken):
+    _login(client, "coordinator")
+    page = client.get(reverse("households:national_snapshot", args=[taken.pk])).content.decode()
+    assert "监测对象信息表（人员）" in page and "户信息表" in page and "超过劳动年龄仍为普通或技能劳动力" in page
+    assert NationalDiscrepancy.objects.filter(kind="only_roster_household").exists()
+
+
+def test_it_refuses_an_upload_missing_a_key_column_naming_it(world, client, tmp_path):
+    header = [name for name in PERSON_HEADER if name != "户编号"]
+    path = write_sheet(tmp_path / "人员.xlsx", header, household_rows("990101001000001"), titles=PERSON_TITLES)
+    _login(client, "township_staff")
+    page = _upload(client, [path], township=world.townships[0].pk).content.decode()
+    assert "缺少关键列「户编号」" in page
+    assert not NationalSnapshot.objects.exists()
+
+
+def test_it_imports_a_large_export_as_a_background_job(world, client, tmp_path, monkeypatch, jobs_inline):  # noqa: F811
+    monkeypatch.setattr(national_views, "INLINE_BYTES", 0)
+    _login(client, "coordinator")
+    with jobs_inline(execute=True):
+        response = _upload(client, planted_export(tmp_path).files())
+    job = Job.objects.get()
+    assert response.url == reverse("dossiers:job_detail", args=[job.pk])
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert "疑点" in job.message and NationalSnapshot.objects.get().status == "ready"
+
+
+def test_it_shows_a_village_only_its_own_hits_and_discrepancies(world, client, taken):
+    _login(client, "village_cadre")
+    hits = client.get(reverse("households:national_hits") + "?status=all").content.decode()
+    assert "户编号990101001000013" in hits  # 4.05 in 甲县第1镇1村
+    assert "户编号990101001000012" not in hits and "户编号990101001000014" not in hits  # 甲县第1镇2村
+    discrepancies = client.get(reverse("households:national_discrepancies")).content.decode()
+    assert "990101001000077" in discrepancies and "990101001000012" not in discrepancies
+    client.logout()
+    _login(client, "coordinator")
+    hits = client.get(reverse("households:national_hits") + "?status=all").content.decode()
+    assert "户编号990101001000012" in hits and "户编号990101002000016" in hits
+
+
+def test_it_lets_the_village_mark_a_hit_fixed_or_exempt(world, client, taken):
+    hit = NationalCheckHit.objects.get(rule="4.05")
+    _login(client, "village_cadre")
+    url = reverse("households:national_hit_mark", args=[hit.pk])
+    client.post(url, {"status": "exempt", "reason": ""})
+    hit.refresh_from_db()
+    assert hit.status == HitStatus.OPEN
+    client.post(url, {"status": "exempt", "reason": "经县级审定，提前消除有文件依据"})
+    hit.refresh_from_db()
+    assert hit.status == HitStatus.EXEMPT and hit.status_by == world.users["village_cadre"]
+    other = NationalCheckHit.objects.get(rule="3.05")  # another village
+    assert client.post(reverse("households:national_hit_mark", args=[other.pk]), {"status": "fixed"}).status_code == 404
+
+
+def test_it_shows_how_far_each_village_is_from_zero(world, client, taken):
+    _login(client, "coordinator")
+    page = client.get(reverse("households:national_overview"))
+    rows = {row.village_id: row for row in page.context["progress"]}
+    v1, v2, v3 = world.villages
+    assert (rows[v2.pk].open_hits, rows[v3.pk].open_hits, rows[v1.pk].open_hits) == (3, 2, 4)  # 3.05 5.03 9.06 / 6.03 8.02
+    for village in world.villages:
+        open_discrepancies = NationalDiscrepancy.objects.filter(village=village).count()
+        assert open_discrepancies and rows[village.pk].open_discrepancies == open_discrepancies
+        assert rows[village.pk].to_zero == rows[village.pk].open_hits + open_discrepancies
+    NationalCheckHit.objects.filter(village=v3).update(status=HitStatus.EXEMPT, reason="已核实")
+    page = client.get(reverse("households:national_overview"))
+    assert {row.village_id: row for row in page.context["progress"]}[v3.pk].open_hits == 0
+
+
+def test_it_downloads_one_workbook_with_a_summary_and_a_sheet_per_rule(world, client, taken):
+    _login(client, "coordinator")
+    response = client.get(reverse("households:national_hits_export") + "?status=all")
+    book = load_workbook(io.BytesIO(response.content))
+    summary = list(book["汇总"].iter_rows(values_only=True))
+    assert summary[0][:3] == ("规则编号", "类别", "规则") and summary[0][-1] == "合计"
+    assert len(book.sheetnames) == 1 + NationalCheckHit.objects.values("rule").distinct().count()
+    sheet = book[next(name for name in book.sheetnames if name.startswith("6.03"))]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][4] == "说明" and "66岁" in rows[1][4]
+
+
+@pytest.mark.parametrize("name", ["national_overview", "national_hits", "national_discrepancies"])
+def test_it_keeps_the_queries_of_a_page_bounded(world, client, taken, django_assert_max_num_queries, name):
+    _login(client, "coordinator")
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse(f"households:{name}") + "?status=all").status_code == 200
