@@ -41,6 +41,7 @@ def _nav_groups(scope) -> list[NavItem | NavGroup]:
         households = [
             NavItem("住户台账", reverse("households:roster")),
             NavItem("应纳未纳筛查", reverse("households:screening_worklist")),
+            NavItem("国家系统比对", reverse("households:national_overview")),
             NavItem("入户演练", reverse("interviews:rehearsal")),
         ]
     work = [
