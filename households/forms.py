@@ -6,6 +6,7 @@ from django.utils import timezone
 from evalprep.core.models import Village, VillageGroup
 from households.models import (
     Category,
+    Household,
     DecisionOutcome,
     MonitoringStep,
     MonitoringType,
@@ -188,3 +189,25 @@ def income_lines_from(formsets: dict[str, forms.BaseFormSet]) -> list[dict]:
         for form in formset.forms
         if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]
+
+
+class HouseholdForm(forms.ModelForm):
+    """What a cadre corrects in the browser; category and monitoring go through their workflow."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Household
+        fields = [
+            "group", "address", "phone", "helper_name", "helper_phone",
+            "housing_grade", "housing_renovated_year",
+            "water_source", "water_safe", "water_quality_report", "water_seasonal_shortage",
+            "minimum_living", "minimum_living_amount", "destitute_support", "destitute_support_amount",
+            "no_labour_household",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = VillageGroup.objects.filter(village_id=self.instance.village_id).order_by("number")
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version

@@ -85,7 +85,10 @@ class Household(models.Model):
     no_labour_household = models.BooleanField(_("整户无劳动能力兜底保障户"), default=False)
 
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Optimistic locking: every change through the app bumps it, and a change
+    # made from an older version is refused (household_update, roster import).
+    version = models.PositiveIntegerField(_("修改版本"), default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
 
     class Meta:
         verbose_name = _("农户")

@@ -320,6 +320,9 @@ def roster_import_apply(*, record: RosterImport, user, accept_valid: bool, progr
         locked = RosterImport.objects.select_for_update().get(pk=record.pk)
         if locked.status == ImportStatus.APPLIED:
             return locked
+        # The village's households are locked too: an edit in the browser waits for
+        # the import, then finds a newer version and is refused, not lost.
+        list(Household.objects.select_for_update().filter(village=record.village).values_list("pk", flat=True))
         plan = _plan(record.village, parsed)
         if plan.rejected_rows and not accept_valid:
             raise ImportRejected(
@@ -349,9 +352,10 @@ def _write_plan(village: Village, plan: ImportPlan, user) -> None:
         household = existing.households[parsed.number]
         for name, value in _household_values(parsed, plan.group_ids).items():
             setattr(household, name, value)
+        household.version += 1
         changed_households.append(household)
     if changed_households:
-        fields = sorted({name for p in plan.updated for name in _household_values(p, plan.group_ids)})
+        fields = sorted({name for p in plan.updated for name in _household_values(p, plan.group_ids)} | {"version"})
         bulk_update_with_history(changed_households, Household, fields, default_user=user, batch_size=1000)
     targets = [(p, created[p.number]) for p in plan.new] + [(p, existing.households[p.number]) for p in plan.updated]
     _write_members(targets, existing, plan.member_fields, user)
@@ -460,3 +464,36 @@ def personal_data_reveal(*, user, member: Member, field_name: str, ip_address: s
         detail=f"{member.household.village.name} {member.name}",
     )
     return getattr(member, field_name)
+
+
+class HouseholdConflict(EvalprepError):
+    """The household changed after the form was opened; nothing was saved."""
+
+
+def household_update(*, household_id: int, expected_version: int, changes: dict, user) -> Household:
+    """Save a cadre's edit, unless someone changed the household since the form was opened."""
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household_id)
+        if household.version != expected_version:
+            raise HouseholdConflict(_conflict_message(household))
+        for name, value in changes.items():
+            setattr(household, name, value)
+        household.version += 1
+        household.full_clean()
+        household._change_reason = "网页修改"
+        household._history_user = user
+        household.save()
+    return household
+
+
+def _conflict_message(household: Household) -> str:
+    latest = household.history.select_related("history_user").first()
+    who = "有人"
+    if latest is not None:
+        person = latest.history_user
+        name = (person.get_full_name() or person.username) if person else "系统导入"
+        who = f"{name}于{timezone.localtime(latest.history_date):%m月%d日 %H:%M}"
+    return (
+        f"您打开这一页之后，{who}修改了这户的信息，您这次的修改没有保存，以免覆盖对方的修改。"
+        "下面已换成最新的信息，请核对后重新填写您要改的内容。"
+    )

@@ -32,6 +32,7 @@ from evalprep.dossiers.services import job_start
 from households import screening
 from households.exports import roster_workbook
 from households.forms import (
+    HouseholdForm,
     IncomeEstimateForm,
     MonitoringStepForm,
     RosterFilterForm,
@@ -63,6 +64,8 @@ from households.selectors import (
     roster_imports_visible_to,
 )
 from households.services import (
+    HouseholdConflict,
+    household_update,
     monitoring_record_step,
     personal_data_reveal,
     roster_import_apply,
@@ -141,6 +144,37 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["as_of"] = as_of
         context["snapshot"] = household_as_of(household, as_of)
     return render(request, "households/household.html", context)
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_household_for_user(request, pk)
+    require_village_write(request, household.village)
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "households/household_form.html", {"form": form, "household": household})
+    changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+    if not changes:
+        messages.info(request, "没有修改任何内容。")
+        return redirect("households:household", pk)
+    try:
+        household_update(household_id=pk, expected_version=form.cleaned_data["version"], changes=changes, user=request.user)
+    except HouseholdConflict as conflict:
+        attempted = [(form.fields[name].label, _shown(form, name)) for name in changes]
+        fresh = get_household_for_user(request, pk)
+        context = {"form": HouseholdForm(instance=fresh), "household": fresh, "conflict": conflict.message, "attempted": attempted}
+        return render(request, "households/household_form.html", context, status=409)
+    messages.success(request, f"已保存{household.head_name}户的修改。")
+    return redirect("households:household", pk)
+
+
+def _shown(form: HouseholdForm, name: str) -> str:
+    """A submitted value as the cadre chose it: the label of a choice, 是/否 for a yes/no."""
+    value = form.cleaned_data[name]
+    if isinstance(value, bool) or value is None:
+        return {True: "是", False: "否", None: "未填"}[value]
+    choices = dict(getattr(form.fields[name], "choices", ()) or ())
+    return str(choices.get(value, value))
 
 
 @login_required
