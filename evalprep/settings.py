@@ -109,6 +109,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one
 # account from one address, that pair waits LOGIN_LOCKOUT_MINUTES (HTTP 429).
@@ -122,8 +124,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "evalprep.core.http.client_ip"
 # Behind a proxy, the header that carries the browser's address (nginx: X-Real-IP).
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
