@@ -169,14 +169,24 @@ def test_it_registers_every_kind_in_one_place():
 
 def test_it_reads_a_bounded_number_of_queries_whatever_the_village_size(world, django_assert_max_num_queries):
     from evalprep.dossiers.builders.base import NoProgress
+    from tests.dossiers.conftest import fill_modules, fill_national
     from tests.factories import make_household
 
-    village = world.villages[1]
+    village = world.villages[0]
     for n in range(30):
         make_household(village, number=f"Q{n:04d}", members=2, category="monitored", seq=200 + n)
+    fill_modules(world, tasks=10, findings=10)  # interview sheets, assignments, findings and guides too
+    fill_national(world, extra=10)  # and the national export's discrepancies and check hits
     ctx = dossier_context(scope="village", unit=village)
-    with django_assert_max_num_queries(25):
-        builder_for("village").chapters(ctx, NoProgress)
+    with django_assert_max_num_queries(36):
+        chapters = builder_for("village").chapters(ctx, NoProgress)
+    assert {"reconciliation", "village_interviews", "village_tasks", "village_findings", "village_guides"} <= {c.key for c in chapters}
+    with django_assert_max_num_queries(15):
+        chapters = builder_for("department").chapters(dossier_context(scope="department", unit=world.departments[0]), NoProgress)
+    assert {"department_tasks", "department_interviews", "department_findings"} <= {c.key for c in chapters}
+    with django_assert_max_num_queries(45):
+        chapters = builder_for("county").chapters(dossier_context(scope="county", unit=world.county), NoProgress)
+    assert {"findings_status", "county_reconciliation", "leader_cards"} <= {c.key for c in chapters}
     with django_assert_max_num_queries(10):
         from evalprep.dossiers.builders.sections import household_cards
 

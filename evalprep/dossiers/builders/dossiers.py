@@ -1,6 +1,9 @@
 """The dossier kinds built from sections: village, department, county briefing pack."""
 
+from evalprep.dossiers.builders import interview_sections as iv
+from evalprep.dossiers.builders import national_sections as nt
 from evalprep.dossiers.builders import sections as s
+from evalprep.dossiers.builders import task_sections as tk
 from evalprep.dossiers.builders.base import Builder
 
 
@@ -9,8 +12,10 @@ class VillageDossier(Builder):
     title = "迎评档案"
     document_title = "巩固脱贫成果后评估迎评档案"
     scope = "village"
-    # Reconciliation, interview answers and open tasks/findings join here when their modules land.
-    sections = (s.VillageBasics, s.RosterSummary, s.MonitoredHouseholds, s.ScreeningFlags, s.EvidenceChecklist)
+    sections = (
+        s.VillageBasics, s.RosterSummary, s.MonitoredHouseholds, s.ScreeningFlags, nt.VillageReconciliation, s.EvidenceChecklist,
+        iv.VillageInterviews, tk.VillageTasks, tk.VillageFindings, tk.VillageGuides,
+    )
 
 
 class DepartmentDossier(Builder):
@@ -18,8 +23,7 @@ class DepartmentDossier(Builder):
     title = "迎评档案"
     document_title = "行业部门迎评档案"
     scope = "department"
-    # Assignments and deliverables, interview answers and sign-offs, findings join here when their modules land.
-    sections = (s.DepartmentBasics, s.EvidenceChecklist)
+    sections = (s.DepartmentBasics, tk.DepartmentTasks, s.EvidenceChecklist, iv.DepartmentInterviews, tk.DepartmentFindings)
 
 
 class CountyBriefing(Builder):
@@ -28,5 +32,9 @@ class CountyBriefing(Builder):
     document_title = "巩固脱贫成果后评估迎评情况汇报材料"
     scope = "county"
     audience = "county"
-    # Findings status and the leaders' interview cards join here when their modules land.
-    sections = (s.CountyFigures, s.Readiness, s.TopRisks, s.OverdueWork, s.MonitoredHouseholds, s.EvidenceChecklist)
+    # Overdue work covers evidence, task assignments and screening flags in one chapter.
+    sections = (
+        s.CountyFigures, s.Readiness, s.TopRisks, s.OverdueWork, tk.FindingsStatus, nt.CountyReconciliation,
+        iv.LeaderInterviewCards,
+        s.MonitoredHouseholds, s.EvidenceChecklist,
+    )

@@ -1,6 +1,8 @@
-"""The chapters dossiers are made of. Each one reads what exists today in the
-module that owns the data; add a section here (and list it in a builder) when
-reconciliation, department tasks and findings, or interview answers land.
+"""The chapters dossiers are made of. Each one reads what exists in the
+module that owns the data: households, screening and evidence here; task
+assignments, findings and guides in task_sections.py; interview answers in
+interview_sections.py; reconciliation with the national export and its
+suspect-data checks in national_sections.py.
 
 Every `collect` runs a fixed number of queries whatever the number of
 households, and masks ID numbers and phones before anything is rendered.
@@ -448,16 +450,22 @@ class OverdueWork(Section):
         by_village = defaultdict(int)
         for name in flags.values_list("household__village__name", flat=True):
             by_village[name] += 1
+        from evalprep.dossiers.builders.task_sections import overdue_assignments
+
         return {
             "rows": overdue_rows, "total_rows": rows.count(),
+            "tasks": overdue_assignments(ctx),  # None when the county does not use task assignments
             "flags": sorted(by_village.items(), key=lambda kv: (-kv[1], kv[0])), "total_flags": sum(by_village.values()),
         }
 
     def sheets(self, data):
+        from evalprep.dossiers.builders.task_sections import overdue_assignment_sheets
+
         headers = ["责任单位", "佐证要求", "截止日期", "状态", "逾期天数"]
         keys = ["unit", "item", "due", "status", "days"]
         return [
             SheetSpec("逾期佐证", headers, [[r[k] for k in keys] for r in data["rows"]], widths=[20, 60, 14, 12, 10]),
+            *overdue_assignment_sheets(data.get("tasks")),
             SheetSpec("逾期筛查提示", ["行政村", "逾期未决定提示"], data["flags"], widths=[20, 16]),
         ]
 
