@@ -7,6 +7,11 @@ from households.models import (
     Measure,
     Member,
     MonitoringEvent,
+    NationalCheckHit,
+    NationalCheckSettings,
+    NationalDiscrepancy,
+    NationalSnapshot,
+    NationalSnapshotFile,
     Risk,
     RosterImport,
     ScreeningDecision,
@@ -117,14 +122,7 @@ class VillageIncomeEstimateAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["village", "updated_by"]
 
 
-# National export (#6): snapshots and their rows are read-only once taken.
-from households.models import (  # noqa: E402
-    NationalCheckHit,
-    NationalCheckSettings,
-    NationalDiscrepancy,
-    NationalSnapshot,
-    NationalSnapshotFile,
-)
+# National export: snapshots and their rows are read-only once taken.
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views
+from households import national_views, views
 
 app_name = "households"
 urlpatterns = [
@@ -28,9 +28,7 @@ urlpatterns += [
     path("screening/villages/<int:village_pk>/income-estimate/", views.income_estimate, name="income_estimate"),
 ]
 
-# National export (国家系统比对): snapshots, reconciliation and suspect-data checks (#6).
-from households import national_views  # noqa: E402
-
+# National export (国家系统比对): snapshots, reconciliation and suspect-data checks.
 urlpatterns += [
     path("national/", national_views.national_overview, name="national_overview"),
     path("national/upload/", national_views.national_upload, name="national_upload"),

@@ -73,7 +73,8 @@ def navigation(request: HttpRequest) -> dict:
         items += _nav_groups(scope)
     links = [link for item in items for link in (item.items if isinstance(item, NavGroup) else (item,))]
     path = request.path
-    active = next((link.url for link in reversed(links) if path == link.url or (link.url != "/" and path.startswith(link.url))), "/")
+    matching = [link.url for link in links if path == link.url or (link.url != "/" and path.startswith(link.url))]
+    active = max(matching, key=len, default="/")  # the most specific entry: 入户演练 over 访谈准备
     role_labels = sorted({a.get_role_display() for a in scope.assignments})
     return {
         "nav_items": items,

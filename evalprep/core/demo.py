@@ -51,6 +51,7 @@ from evalprep.core.models import (
 from households.demo import seed_households, write_sample_rosters
 from households.national_demo import national_demo_seed
 from households.screening import screening_run
+from indicators.demo import indicators_demo_seed
 from indicators.services import checklist_expand, framework_load
 from interviews.demo import interviews_demo_seed
 from tasks.demo import tasks_demo_seed
@@ -491,7 +492,7 @@ def demo_county_seed(*, seed: int, households: int = 0, stdout: TextIO | None = 
         checklist_expand(campaign=campaign)
         if household_count:
             screening_run(campaign=campaign)  # the worklist and the dossiers' flags have something to show
-        for module_seed in (tasks_demo_seed, interviews_demo_seed, national_demo_seed):
+        for module_seed in (indicators_demo_seed, tasks_demo_seed, interviews_demo_seed, national_demo_seed):
             module_seed(county=county, campaign=campaign, seed=seed)
     summary = DemoSummary(
         county=county.name,

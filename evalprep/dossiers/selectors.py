@@ -1,7 +1,12 @@
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from urllib.parse import urlencode
 
-from evalprep.core.scoping import scope_for
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from evalprep.core.models import County
+from evalprep.core.scoping import departments_visible_to, scope_for, villages_visible_to
 from evalprep.dossiers.models import Job
 
 
@@ -23,14 +28,6 @@ def get_job_for_user(request: HttpRequest, pk: int) -> Job:
 
 
 # Dossiers: which units a user may build for, and the builds so far.
-
-from urllib.parse import urlencode  # noqa: E402
-
-from django.db.models import Count  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from evalprep.core.models import County  # noqa: E402
-from evalprep.core.scoping import departments_visible_to, villages_visible_to  # noqa: E402
 
 
 def dossier_units_visible_to(user, scope: str) -> QuerySet:
@@ -102,7 +99,7 @@ def leader_dashboard(county: County, campaign) -> dict:
             for kind, n in Risk.objects.filter(household__in=households, household__category=Category.MONITORED)
             .values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
         ],
-        "flags": [], "areas": [], "items": [], "townships": [], "villages": [], "overall": None,
+        "flags": [], "areas": [], "items": [], "townships": [], "villages": [], "overall": None, "work": [],
     }
     if campaign is None:
         return data
@@ -113,6 +110,7 @@ def leader_dashboard(county: County, campaign) -> dict:
             campaign=campaign, household__in=households, resolved_at__isnull=True, decision__isnull=True
         ).values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
     ]
+    data["work"] = _work_figures(county, campaign)
     overall = readiness_overall(campaign)
     if not overall.total:
         return data
@@ -132,3 +130,21 @@ def leader_dashboard(county: County, campaign) -> dict:
     data["townships"] = figures(readiness_by_unit(campaign, "township"), lambda e: _link("indicators:checklist", unit=f"township:{e.key}"))
     data["villages"] = figures(readiness_by_unit(campaign, "village"), lambda e: _link("indicators:checklist", unit=f"village:{e.key}"))
     return data
+
+
+def _work_figures(county: County, campaign) -> list[dict]:
+    """Overdue tasks, findings not yet closed, and the national system's open items: four counts."""
+    from households.models import HitStatus, NationalCheckHit, NationalDiscrepancy
+    from tasks.models import Assignment, AssignmentStatus, Finding, FindingStatus
+
+    today = timezone.localdate()
+    overdue = Assignment.objects.filter(campaign=campaign, due_date__lt=today).exclude(status=AssignmentStatus.ACCEPTED).count()
+    findings = Finding.objects.filter(campaign=campaign).exclude(status=FindingStatus.CLOSED).count()
+    hits = NationalCheckHit.objects.filter(county=county, status=HitStatus.OPEN, gone_snapshot__isnull=True).count()
+    discrepancies = NationalDiscrepancy.objects.filter(county=county, resolution="", gone_snapshot__isnull=True).count()
+    return [
+        {"label": "逾期未验收任务", "value": overdue, "url": _link("tasks:assignments", status="overdue")},
+        {"label": "未销号问题", "value": findings, "url": _link("tasks:findings_overview")},
+        {"label": "待处理疑点数据", "value": hits, "url": _link("households:national_overview")},
+        {"label": "未处理账机差异", "value": discrepancies, "url": _link("households:national_overview")},
+    ]

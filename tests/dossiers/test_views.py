@@ -143,3 +143,12 @@ def test_it_shows_leaders_the_figures_each_linked_to_its_list(filled, client, dj
     assert any("rule=dangerous_house" in f["url"] for f in figures["flags"])
     followed = client.get(figures["flags"][0]["url"])
     assert followed.status_code == 200
+
+
+def test_it_shows_overdue_tasks_and_open_findings_on_the_dashboard_with_their_lists(modules, client):
+    _login(client, "leader")
+    page = client.get(reverse("dossiers:dashboard")).content.decode()
+    work = page[page.index('data-testid="work-figures"'):]
+    assert "逾期未验收任务" in work and f'{reverse("tasks:assignments")}?status=overdue' in work
+    assert "未销号问题" in work and reverse("tasks:findings_overview") in work
+    assert reverse("households:national_overview") in work
