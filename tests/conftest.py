@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings as django_settings
 
+from tests.browser import chromium_session
 from tests.factories import World, build_world
 
 # What the project's settings say, before the test settings below change it.
@@ -29,3 +30,14 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A real Chromium (Debian's), for one test."""
+    yield from chromium_session(monkeypatch)
+
+
+@pytest.fixture
+def page(browser):
+    return browser.new_page(locale="zh-CN")

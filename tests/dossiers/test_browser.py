@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from evalprep.celery import app as celery_app
+from tests.browser import browser_login
 from tests.dossiers.conftest import fill_county
 from tests.dossiers.test_worker_kill import start_worker
-from tests.factories import PASSWORD, build_world
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import build_world
 
 
 @pytest.fixture
@@ -31,42 +31,31 @@ def worker():
 @pytest.mark.browser
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_cadre_builds_and_downloads_the_village_dossier(live_server, worker, monkeypatch, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_a_cadre_builds_and_downloads_the_village_dossier(live_server, worker, browser, tmp_path):
     filled = fill_county(build_world(), tmp_path)
     village = filled.world.villages[0]
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()
-        base = live_server.url
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "village_cadre")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+    base = live_server.url
+    page = browser_login(browser, base, "village_cadre", accept_downloads=True)
 
-        page.goto(f"{base}/jobs/dossiers/")  # one village: straight to its page
-        assert village.name in page.content()
-        with page.expect_navigation():
-            page.get_by_test_id("build-village_dossier-pdf").click()
-        seen = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            holder = page.locator("#job-progress")
-            status = holder.get_attribute("data-status")
-            seen.append((status, page.locator(".progress").get_attribute("aria-valuenow")))
-            if status in ("succeeded", "failed"):
-                break
-            page.wait_for_timeout(200)
-        assert seen[0][0] in ("queued", "running"), seen  # the page polled before the file was ready
-        assert seen[-1] == ("succeeded", "100"), seen
+    page.goto(f"{base}/jobs/dossiers/")  # one village: straight to its page
+    assert village.name in page.content()
+    with page.expect_navigation():
+        page.get_by_test_id("build-village_dossier-pdf").click()
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        holder = page.locator("#job-progress")
+        status = holder.get_attribute("data-status")
+        seen.append((status, page.locator(".progress").get_attribute("aria-valuenow")))
+        if status in ("succeeded", "failed"):
+            break
+        page.wait_for_timeout(200)
+    assert seen[0][0] in ("queued", "running"), seen  # the page polled before the file was ready
+    assert seen[-1] == ("succeeded", "100"), seen
 
-        with page.expect_download() as download_info:
-            page.get_by_test_id("job-download").click()
-        path = tmp_path / "dossier.pdf"
-        download_info.value.save_as(path)
-        browser.close()
+    with page.expect_download() as download_info:
+        page.get_by_test_id("job-download").click()
+    path = tmp_path / "dossier.pdf"
+    download_info.value.save_as(path)
     text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages).split())
     assert village.name in text and filled.households[1].head_name in text

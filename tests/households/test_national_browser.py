@@ -2,24 +2,16 @@
 
 import pytest
 
-from tests.factories import PASSWORD, build_world
+from tests.browser import page_login
+from tests.factories import build_world
 from tests.households.national_builders import planted_export
-from tests.test_browser import page  # noqa: F401 (fixture)
-
-
-def _login(page, live_server, username):  # noqa: F811
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_it_takes_an_export_in_and_lets_the_village_exempt_a_hit(live_server, page, tmp_path):  # noqa: F811
+def test_it_takes_an_export_in_and_lets_the_village_exempt_a_hit(live_server, page, tmp_path):
     build_world()
-    _login(page, live_server, "coordinator")
+    page_login(page, live_server.url, "coordinator")
     page.goto(f"{live_server.url}/households/national/upload/")
     page.set_input_files("input[name=files]", [str(path) for path in planted_export(tmp_path).files()])
     page.fill("input[name=taken_on]", "2026-06-30")
@@ -29,7 +21,7 @@ def test_it_takes_an_export_in_and_lets_the_village_exempt_a_hit(live_server, pa
     assert "监测对象信息表（人员）" in sheets and "已外出务工信息表" in sheets and "行政村信息表" in sheets
     page.context.clear_cookies()
 
-    _login(page, live_server, "village_cadre")
+    page_login(page, live_server.url, "village_cadre")
     page.goto(f"{live_server.url}/households/national/hits/?rule=4.05")
     row = page.get_by_test_id("hits").locator("tr", has_text="户编号990101001000013")
     row.locator("select[name=status]").select_option("exempt")

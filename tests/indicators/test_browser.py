@@ -6,32 +6,11 @@ import json
 import pytest
 
 from indicators.models import ChecklistRow, RowStatus
-from tests.factories import PASSWORD, build_world
+from tests.browser import browser_login as _login
+from tests.factories import build_world
 from tests.indicators.conftest import PDF, TINY, campaign_use, image_bytes
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 FIGURES = ["missing", "submitted", "signed-off", "returned", "accepted"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _login(browser, base: str, username: str):
-    page = browser.new_context(locale="zh-CN").new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def _submit(page, button) -> None:

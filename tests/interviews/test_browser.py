@@ -8,30 +8,9 @@ import pytest
 
 from interviews.models import Question, SheetStatus
 from interviews.services import answer_save
-from tests.factories import PASSWORD, build_world
+from tests.browser import browser_login as _login
+from tests.factories import build_world
 from tests.interviews.conftest import add_first_secretary, load_and_assign, sheet
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _login(browser, base: str, username: str):
-    page = browser.new_context(locale="zh-CN").new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def _click(page, locator) -> None:
