@@ -64,3 +64,24 @@ def test_it_reads_a_page_in_a_fixed_number_of_queries(world, django_assert_max_n
     with django_assert_max_num_queries(12):
         response = client.get(URL, {"page": 2})
     assert "第 2 / 3 页" in response.content.decode()
+
+
+def test_it_names_every_action_the_code_logs_in_chinese():
+    """A new audit action without a label would show its code on the bureau's page."""
+    import re
+    from pathlib import Path
+
+    from evalprep.core.audit import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    logged = set()
+    for path in root.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "audit_log(" in text or "_finding_save(" in text or "_transition(" in text:
+            logged |= set(re.findall(r'action="([a-z]+_[a-z_]+)"', text))
+            logged |= set(re.findall(r'_finding_save\(finding, user, "([a-z_]+)"', text))
+    logged |= {"reveal_id_number", "reveal_phone"}
+    assert logged, "no audit actions found"
+    assert not logged - set(ACTION_LABELS), sorted(logged - set(ACTION_LABELS))
