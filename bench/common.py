@@ -1,7 +1,10 @@
-"""What the benchmarks share: a throwaway database for one run."""
+"""What the benchmarks share: a throwaway database, and Django set up on it, for one run."""
 
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,3 +32,30 @@ def throwaway_database(url: str, work_dir: Path, *, prefix: str) -> tuple[str, C
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+@contextmanager
+def django_on_throwaway_database(url: str, *, prefix: str) -> Iterator[tuple[Path, str]]:
+    """Django set up on a database and a var/ folder only this run uses, both removed afterwards.
+
+    Yields the work folder and the database URL (worker processes started by the
+    benchmark take the same URL).
+    """
+    work_dir = Path(tempfile.mkdtemp(prefix=f"evalprep-{prefix}-"))
+    database_url, drop = throwaway_database(url, work_dir, prefix=prefix)
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "evalprep.settings", "EVALPREP_VAR_DIR": str(work_dir / "var"),
+        "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "MEDIA_ROOT": str(work_dir / "media"),
+    })
+    try:
+        import django
+
+        django.setup()
+        yield work_dir, database_url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if drop:
+            drop()
+        shutil.rmtree(work_dir, ignore_errors=True)

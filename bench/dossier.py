@@ -27,7 +27,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import throwaway_database  # noqa: E402
+from bench.common import django_on_throwaway_database  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -57,24 +56,8 @@ def main() -> int:
     parser.add_argument("--skip-pack", action="store_true")
     parser.add_argument("--skip-village", action="store_true")
     args = parser.parse_args()
-    work_dir = Path(tempfile.mkdtemp(prefix="evalprep-dossier-"))
-    database_url, drop = throwaway_database(args.database_url, work_dir, prefix="dossier")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "evalprep.settings", "EVALPREP_VAR_DIR": str(work_dir / "var"),
-        "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "MEDIA_ROOT": str(work_dir / "media"),
-    })
-    try:
-        import django
-
-        django.setup()
+    with django_on_throwaway_database(args.database_url, prefix="dossier") as (work_dir, database_url):
         return _run(args, work_dir, database_url)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if drop:
-            drop()
-        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _county(villages: int):
@@ -144,17 +127,9 @@ def _chromium_print(html: str, work_dir: Path) -> float:
     return elapsed
 
 
-def _pages(content: bytes) -> int:
-    import io
-
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(content)).pages)
-
-
 def _village(args, work_dir: Path, village) -> None:
     from evalprep.dossiers.builders import builder_for
-    from evalprep.dossiers.builders.base import NoProgress, pdf_from_html
+    from evalprep.dossiers.builders.base import NoProgress, pdf_from_html, pdf_page_count
     from evalprep.dossiers.services import dossier_context
 
     builder = builder_for("village_dossier")
@@ -172,7 +147,7 @@ def _village(args, work_dir: Path, village) -> None:
         layout_only.append(time.perf_counter() - started)
         chromium.append(_chromium_print(html, work_dir))
     ours, layout_only, chromium = min(ours), min(layout_only), min(chromium)
-    print(f"village dossier, {args.households} households, {_pages(content)} pages, {len(content) / 1024:.0f} KiB")
+    print(f"village dossier, {args.households} households, {pdf_page_count(content)} pages, {len(content) / 1024:.0f} KiB")
     print(f"  ours (collect + WeasyPrint): {ours:.2f} s   (WeasyPrint on the HTML alone: {layout_only:.2f} s)")
     print(f"  headless Chromium printing the same HTML: {chromium:.2f} s")
     print(f"  ratio ours / Chromium: {ours / chromium:.2f}× (target ≤ 2×)", flush=True)

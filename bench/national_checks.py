@@ -26,12 +26,9 @@ rules that are easy to write that way; ours is timed on the same subset too.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -40,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import throwaway_database  # noqa: E402 (after the path is set)
+from bench.common import django_on_throwaway_database  # noqa: E402 (after the path is set)
 
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP = 5, 7
 BASELINE_SAMPLE = 3000
@@ -53,24 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="", help="postgres://… (default: a SQLite file)")
     parser.add_argument("--seed", type=int, default=6)
     args = parser.parse_args(argv)
-    work_dir = Path(tempfile.mkdtemp(prefix="evalprep-natbench-"))
-    database_url, drop = throwaway_database(args.database_url, work_dir, prefix="natbench")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "evalprep.settings", "EVALPREP_VAR_DIR": str(work_dir / "var"),
-        "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "MEDIA_ROOT": str(work_dir / "media"),
-    })
-    try:
-        import django
-
-        django.setup()
+    with django_on_throwaway_database(args.database_url, prefix="natbench") as (work_dir, database_url):
         return _run(args, work_dir, database_url)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if drop:
-            drop()
-        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _peak_mb() -> float:

@@ -17,11 +17,8 @@ steady-state cost of a re-run). Building the rows is not timed.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import throwaway_database  # noqa: E402 (after the path is set)
+from bench.common import django_on_throwaway_database  # noqa: E402 (after the path is set)
 
 TOWNSHIPS = 10
 VILLAGES_PER_TOWNSHIP = 10
@@ -50,24 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     if sizes != sorted(sizes) or sizes[0] <= 0:
         parser.error("--sizes must be positive and ascending")
 
-    work_dir = Path(tempfile.mkdtemp(prefix="evalprep-screen-"))
-    database_url, drop = throwaway_database(args.database_url, work_dir, prefix="screen")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "evalprep.settings", "EVALPREP_VAR_DIR": str(work_dir / "var"),
-        "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
-    })
-    try:
-        import django
-
-        django.setup()
+    with django_on_throwaway_database(args.database_url, prefix="screen") as (work_dir, database_url):
         return _run(sizes, random.Random(args.seed), database_url)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if drop:
-            drop()
-        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _run(sizes: list[int], rng: random.Random, database_url: str) -> int:

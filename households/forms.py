@@ -6,8 +6,8 @@ from django.utils import timezone
 from evalprep.core.models import Village, VillageGroup
 from households.models import (
     Category,
-    Household,
     DecisionOutcome,
+    Household,
     MonitoringStep,
     MonitoringType,
     ScreeningRule,

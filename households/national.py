@@ -472,14 +472,13 @@ def _sheet_import(workbook, name, filename, snapshot, matcher, counts, progress,
     if found is None:
         return None
     kind, header_index, columns = found
-    start_row = 0  # iter_rows starts at row 1 of the sheet (and at the first used column)
     header = [normalize_text(cell) for cell in head[header_index]]
     items = list(columns.items())
-    result = SheetRead(kind=kind, filename=filename, sheet=name, header_row=start_row + header_index + 1)
+    result = SheetRead(kind=kind, filename=filename, sheet=name, header_row=header_index + 1)  # iter_rows starts at row 1 of the sheet
     total = max(sheet.height - header_index - 1, 1)
     batch: list = []
     for offset, row in enumerate(itertools.chain(head[header_index + 1:], rows)):
-        values = row_values(row, kind=kind, items=items, header=header, row_number=start_row + header_index + 2 + offset, sheet=name)
+        values = row_values(row, kind=kind, items=items, header=header, row_number=header_index + 2 + offset, sheet=name)
         if values is None:
             continue
         village = matcher.match(values.get("township_name", ""), values.get("village_name", ""))

@@ -14,7 +14,6 @@ a hit the village marked fixed is then verified.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +36,7 @@ from households.models import (
     NationalVillageRow,
     NationalWorkSpell,
     SnapshotSource,
+    SnapshotStatus,
 )
 from households.national import month_label
 
@@ -806,7 +806,7 @@ def national_checks_run(
 def newer_snapshot_exists(snapshot: NationalSnapshot) -> bool:
     """A later ready snapshot of the same county and source (a re-run of an older one would undo what it found)."""
     return NationalSnapshot.objects.filter(
-        county_id=snapshot.county_id, source=snapshot.source, status="ready",
+        county_id=snapshot.county_id, source=snapshot.source, status=SnapshotStatus.READY,
     ).filter(Q(taken_on__gt=snapshot.taken_on) | Q(taken_on=snapshot.taken_on, pk__gt=snapshot.pk)).exists()
 
 
@@ -818,17 +818,3 @@ def _hits_in_coverage(snapshot: NationalSnapshot, *, ctx_rules: tuple[Rule, ...]
     if snapshot.township_id:
         hits = hits.filter(village__township_id=snapshot.township_id)
     return hits
-
-
-def check_counts_by_rule(snapshot: NationalSnapshot) -> Counter:
-    return Counter(dict(
-        NationalCheckHit.objects.filter(county_id=snapshot.county_id, source=snapshot.source, last_snapshot=snapshot)
-        .values_list("rule").annotate(n=Count("pk")).values_list("rule", "n")
-    ))
-
-
-def group_hits(hits) -> dict:
-    grouped: dict = defaultdict(lambda: defaultdict(list))
-    for hit in hits:
-        grouped[hit.village_label][hit.rule].append(hit)
-    return grouped

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Campaign, Village
-from evalprep.core.scoping import scope_for, village_read_q, villages_visible_to
+from evalprep.core.scoping import get_or_404, scope_for, village_read_q, villages_visible_to, writable_villages
 from households.models import (
     HitStatus,
     NationalCheckHit,
@@ -27,9 +27,17 @@ from households.models import (
 )
 from households.national_checks import RULES, RULES_BY_CODE
 
+#: An open discrepancy: nobody dealt with it yet, or it waits for the national system to be corrected.
+OPEN_DISCREPANCY = Q(gone_snapshot__isnull=True, resolution__in=[Resolution.OPEN, Resolution.SYSTEM_TO_FIX])
+
 
 def county_villages(user, campaign: Campaign) -> QuerySet[Village]:
     return villages_visible_to(user).filter(township__county_id=campaign.county_id)
+
+
+def writable_village_ids(user, campaign: Campaign) -> set[int]:
+    """The campaign's villages whose hits and discrepancies the user may handle."""
+    return set(writable_villages(user).filter(township__county_id=campaign.county_id).values_list("pk", flat=True))
 
 
 def _visible_rows_q(user) -> Q:
@@ -52,10 +60,7 @@ def snapshots_visible_to(user, campaign: Campaign) -> QuerySet[NationalSnapshot]
 
 
 def get_snapshot_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalSnapshot:
-    snapshot = snapshots_visible_to(request.user, campaign).filter(pk=pk).first()
-    if snapshot is None:
-        raise Http404
-    return snapshot
+    return get_or_404(snapshots_visible_to(request.user, campaign), pk)
 
 
 def hits_visible_to(user, campaign: Campaign) -> QuerySet[NationalCheckHit]:
@@ -63,10 +68,7 @@ def hits_visible_to(user, campaign: Campaign) -> QuerySet[NationalCheckHit]:
 
 
 def get_hit_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalCheckHit:
-    hit = hits_visible_to(request.user, campaign).select_related("village__township__county").filter(pk=pk).first()
-    if hit is None:
-        raise Http404
-    return hit
+    return get_or_404(hits_visible_to(request.user, campaign).select_related("village__township__county"), pk)
 
 
 def discrepancies_visible_to(user, campaign: Campaign) -> QuerySet[NationalDiscrepancy]:
@@ -74,13 +76,7 @@ def discrepancies_visible_to(user, campaign: Campaign) -> QuerySet[NationalDiscr
 
 
 def get_discrepancy_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalDiscrepancy:
-    found = discrepancies_visible_to(request.user, campaign).select_related("village__township__county").filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
-
-
-OPEN_HIT = Q(gone_snapshot__isnull=True) & ~Q(status=HitStatus.EXEMPT)
+    return get_or_404(discrepancies_visible_to(request.user, campaign).select_related("village__township__county"), pk)
 
 
 @dataclass
@@ -147,9 +143,8 @@ def village_progress(user, campaign: Campaign, *, today: date | None = None) -> 
         if target:
             target.open_hits, target.fixed_waiting = row["open"], row["waiting"]
             target.exempt, target.verified = row["exempt"], row["verified"]
-    open_q = Q(gone_snapshot__isnull=True) & (Q(resolution=Resolution.OPEN) | Q(resolution=Resolution.SYSTEM_TO_FIX))
     discrepancies = discrepancies_visible_to(user, campaign).values("village_id").annotate(
-        open=Count("pk", filter=open_q), overdue=Count("pk", filter=open_q & Q(deadline__lt=today)),
+        open=Count("pk", filter=OPEN_DISCREPANCY), overdue=Count("pk", filter=OPEN_DISCREPANCY & Q(deadline__lt=today)),
     ).order_by()
     for row in discrepancies:
         target = rows.get(row["village_id"])
@@ -191,8 +186,9 @@ def latest_snapshot(user, campaign: Campaign, source: str = SnapshotSource.SYSTE
     return snapshots_visible_to(user, campaign).filter(source=source, status=SnapshotStatus.READY).first()
 
 
-def hits_workbook(hits: QuerySet[NationalCheckHit], *, reveal: bool) -> bytes:
-    """A summary sheet (rule × village) and one sheet per rule with the rows and the explanation."""
+def hits_workbook(hits: QuerySet[NationalCheckHit], *, reveal_village_ids: set[int], reveal_unmatched: bool) -> bytes:
+    """A summary sheet (rule × village) and one sheet per rule with the rows and the explanation. ID numbers
+    are shown in full only for the villages the user may change (and, without a village, for the bureau)."""
     rows = list(hits.select_related("village__township", "first_snapshot").order_by("rule", "village__code", "subject_key"))
     villages: dict[str, None] = {}
     matrix: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -222,10 +218,14 @@ def hits_workbook(hits: QuerySet[NationalCheckHit], *, reveal: bool) -> bytes:
             headers=["乡镇/村", "户编号", "姓名", "证件号码", "说明", "状态", "整改情况或豁免理由", "首次发现"],
             rows=[
                 [hit.village_label, hit.household_number, hit.name,
-                 hit.id_number if reveal else mask_id_number(hit.id_number), hit.explanation,
+                 hit.id_number if _reveal(hit, reveal_village_ids, reveal_unmatched) else mask_id_number(hit.id_number), hit.explanation,
                  "已核销" if hit.gone_snapshot_id else hit.get_status_display(), hit.reason, hit.first_snapshot.taken_on]
                 for hit in items
             ],
             widths=[24, 20, 10, 22, 70, 16, 30, 12],
         ))
     return workbook_bytes(sheets)
+
+
+def _reveal(hit: NationalCheckHit, village_ids: set[int], unmatched: bool) -> bool:
+    return unmatched if hit.village_id is None else hit.village_id in village_ids

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -35,7 +34,7 @@ from households.models import (
 )
 from households.national import ProgressFn, id_number_check_ok, month_index, national_snapshot_import, rows_insert
 from households.national_checks import CheckRunResult, national_checks_run
-from households.reconciliation import ReconciliationResult, reconciliation_run
+from households.reconciliation import ReconciliationResult, dangerous_house_text, reconciliation_run, yes_no_text
 
 
 @dataclass
@@ -72,10 +71,6 @@ def national_snapshot_process(
     return SnapshotOutcome(snapshot=snapshot, reconciliation=reconciliation, checks=checks)
 
 
-def _text_yes_no(value: bool | None) -> str:
-    return "" if value is None else ("是" if value else "否")
-
-
 def roster_person_rows(households) -> list[dict]:
     """The roster as person-sheet rows, so that the same checks run over it."""
     rows: list[dict] = []
@@ -96,8 +91,8 @@ def roster_person_rows(households) -> list[dict]:
             "household_type": "脱贫户" if household.category == Category.LIFTED else ("" if monitored else "一般农户"),
             "monitoring_type": str(MonitoringType(household.monitoring_type).label) if household.monitoring_type else "",
             "household_phone": household.phone,
-            "dangerous_house": {"C": "是", "D": "是", "A": "否", "B": "否"}.get(household.housing_grade, ""),
-            "safe_water": _text_yes_no(household.water_safe),
+            "dangerous_house": dangerous_house_text(household.housing_grade),
+            "safe_water": yes_no_text(household.water_safe),
             "no_labour_household": "是" if household.no_labour_household else "否",
             "income_per_capita": income.net_income_per_capita if income else None,
             "wage_income": income.wage if income else None, "business_income": income.business if income else None,
@@ -121,8 +116,8 @@ def roster_person_rows(households) -> list[dict]:
                 "health": "残疾" if member.disability_grade else member.health,
                 "labour_skill": member.labour_capacity,
                 "work_place": str(WorkLocation(member.work_location).label) if member.work_location else "",
-                "resident_medical": _text_yes_no(member.medical_insurance),
-                "serious_illness_insurance": _text_yes_no(member.serious_illness_insurance),
+                "resident_medical": yes_no_text(member.medical_insurance),
+                "serious_illness_insurance": yes_no_text(member.serious_illness_insurance),
                 "minimum_living": "农村低保" if household.minimum_living else "未享受",
                 "destitute": "农村特困" if household.destitute_support else "不享受",
                 "member_phone": member.phone, "is_household_row": member is chosen,
@@ -198,7 +193,3 @@ def national_check_settings_save(*, settings: NationalCheckSettings, user) -> Na
     settings.save()
     audit_log(user=user, action="national_check_settings_saved", obj=settings, county_id=settings.campaign.county_id)
     return settings
-
-
-def snapshot_taken_on_default() -> date:
-    return timezone.localdate()

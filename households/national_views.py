@@ -1,7 +1,6 @@
 """Pages of the national export: snapshots, reconciliation (账机一致) and the
 suspect-data checks (疑点数据核查)."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +15,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from evalprep.core.http import file_response
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import Campaign, Township
 from evalprep.core.scoping import (
-    can_write_village,
+    can_manage_county,
     current_campaign_for,
     require_county_manager,
     require_village_write,
@@ -29,7 +29,7 @@ from evalprep.core.scoping import (
 from evalprep.core.services import audit_log
 from evalprep.dossiers.services import job_start
 from households.jobs import national_import_job
-from households.models import DiscrepancyKind, Resolution, SnapshotSource
+from households.models import DiscrepancyKind, NationalCheckHit, NationalDiscrepancy, Resolution, SnapshotSource
 from households.national import national_snapshot_create
 from households.national_checks import FAMILIES, RULES, RULES_BY_CODE, check_context, check_settings_for
 from households.national_forms import (
@@ -54,6 +54,7 @@ from households.national_selectors import (
     latest_snapshot,
     snapshots_visible_to,
     village_progress,
+    writable_village_ids,
 )
 from households.national_services import (
     national_check_settings_save,
@@ -64,7 +65,6 @@ from households.national_services import (
 from households.reconciliation import discrepancy_resolve
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INLINE_BYTES = 2 * 1024 * 1024  # larger uploads go to a background job with a progress bar
 
 
@@ -182,7 +182,7 @@ def national_hits(request: HttpRequest) -> HttpResponse:
     form, hit_filter = _hit_filter(request, campaign)
     hits, per_rule = hits_filtered(request.user, campaign, hit_filter)
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = {v.pk for v in county_villages(request.user, campaign).select_related("township") if can_write_village(request.user, v)} if page.object_list else set()
+    writable = writable_village_ids(request.user, campaign) if page.object_list else set()
     for hit in page.object_list:
         hit.rule_title = RULES_BY_CODE[hit.rule].title if hit.rule in RULES_BY_CODE else hit.rule
         hit.can_mark = hit.village_id in writable and hit.gone_snapshot_id is None
@@ -192,7 +192,7 @@ def national_hits(request: HttpRequest) -> HttpResponse:
     rule_query.pop("rule", None)
     context = {
         "campaign": campaign, "form": form, "page": page, "per_rule": per_rule, "hit_filter": hit_filter,
-        "query": query.urlencode(), "rule_query": rule_query.urlencode(), "mark_form": HitMarkForm(),
+        "query": query.urlencode(), "rule_query": rule_query.urlencode(),
     }
     return render(request, "households/national/hits.html", context)
 
@@ -202,15 +202,13 @@ def national_hits_export(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     _, hit_filter = _hit_filter(request, campaign)
     hits, _ = hits_filtered(request.user, campaign, hit_filter)
-    scope = scope_for(request.user)
-    reveal = campaign.county_id in scope.write_county_ids or bool(scope.write_township_ids) or bool(scope.village_ids)
-    content = hits_workbook(hits, reveal=reveal)
+    content = hits_workbook(
+        hits, reveal_village_ids=writable_village_ids(request.user, campaign),
+        reveal_unmatched=can_manage_county(request.user, campaign.county_id),
+    )
     audit_log(user=request.user, action="national_hits_exported", county_id=campaign.county_id,
               detail=f"条件：{request.GET.urlencode() or '全部'}")
-    response = HttpResponse(content, content_type=XLSX)
-    filename = f"疑点数据核查-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(content, f"疑点数据核查-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -218,10 +216,7 @@ def national_hits_export(request: HttpRequest) -> HttpResponse:
 def national_hit_mark_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request)
     hit = get_hit_for_user(request, pk, campaign)
-    if hit.village is None:
-        require_county_manager(request, hit.county_id)
-    else:
-        require_village_write(request, hit.village)
+    _require_row_write(request, hit)
     form = HitMarkForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择处理方式。")
@@ -231,18 +226,29 @@ def national_hit_mark_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已记录：{hit.name or hit.village_label} {hit.rule} {hit.get_status_display()}。")
         except EvalprepError as exc:
             messages.error(request, exc.message)
-    return redirect(request.POST.get("next") if _safe_next(request) else reverse("households:national_hits"))
+    return _redirect_next(request, "households:national_hits")
 
 
-def _safe_next(request: HttpRequest) -> bool:
+def _require_row_write(request: HttpRequest, row: NationalCheckHit | NationalDiscrepancy) -> None:
+    """A row with a village is that village's to handle; a row with none is the bureau's."""
+    if row.village is None:
+        require_county_manager(request, row.county_id)
+    else:
+        require_village_write(request, row.village)
+
+
+def _redirect_next(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to the filtered list the form was posted from, if that is a local address."""
     target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
 
 
 @login_required
 def national_discrepancies(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
-    villages = county_villages(request.user, campaign).select_related("township").order_by("code")
+    villages = county_villages(request.user, campaign).order_by("code")
     form = DiscrepancyFilterForm(request.GET or None, villages=villages)
     flt = DiscrepancyFilter()
     if form.is_valid():
@@ -250,7 +256,7 @@ def national_discrepancies(request: HttpRequest) -> HttpResponse:
         flt = DiscrepancyFilter(village_id=data["village"].pk if data["village"] else None, kind=data["kind"], status=data["status"] or "open")
     found, per_kind = discrepancies_filtered(request.user, campaign, flt)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = {v.pk for v in villages if can_write_village(request.user, v)} if page.object_list else set()
+    writable = writable_village_ids(request.user, campaign) if page.object_list else set()
     today = timezone.localdate()
     for item in page.object_list:
         item.can_resolve = item.village_id in writable and item.gone_snapshot_id is None
@@ -260,7 +266,6 @@ def national_discrepancies(request: HttpRequest) -> HttpResponse:
     context = {
         "campaign": campaign, "form": form, "page": page, "query": query.urlencode(), "flt": flt,
         "kinds": [(value, label, per_kind.get(value, 0)) for value, label in DiscrepancyKind.choices],
-        "resolve_form": DiscrepancyResolveForm(),
     }
     return render(request, "households/national/discrepancies.html", context)
 
@@ -270,10 +275,7 @@ def national_discrepancies(request: HttpRequest) -> HttpResponse:
 def national_discrepancy_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request)
     found = get_discrepancy_for_user(request, pk, campaign)
-    if found.village is None:
-        require_county_manager(request, found.county_id)
-    else:
-        require_village_write(request, found.village)
+    _require_row_write(request, found)
     form = DiscrepancyResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择处理结果。")
@@ -283,7 +285,7 @@ def national_discrepancy_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已记录：{found.explanation[:30]}… {found.get_resolution_display()}。")
         except EvalprepError as exc:
             messages.error(request, exc.message)
-    return redirect(request.POST.get("next") if _safe_next(request) else reverse("households:national_discrepancies"))
+    return _redirect_next(request, "households:national_discrepancies")
 
 
 @login_required

@@ -83,11 +83,11 @@ def _roster_households(snapshot: NationalSnapshot) -> QuerySet[Household]:
     )
 
 
-def _yes_no(value: bool | None) -> str:
+def yes_no_text(value: bool | None) -> str:
     return "" if value is None else (YES if value else NO)
 
 
-def _dangerous(grade: str) -> str:
+def dangerous_house_text(grade: str) -> str:
     return {"C": YES, "D": YES, "A": NO, "B": NO}.get(grade, "")
 
 
@@ -141,11 +141,11 @@ def _field_differences(household: Household, row: dict) -> list[Found]:
         if abs(household.income - row["income_per_capita"]) > INCOME_TOLERANCE:
             pairs.append((DiscrepancyField.INCOME, f"{household.income:.2f}", f"{row['income_per_capita']:.2f}"))
     if household.category == Category.MONITORED and category == Category.MONITORED and row["risk_eliminated"] in (YES, NO):
-        pairs.append((DiscrepancyField.RISK_ELIMINATED, _yes_no(household.eliminated), row["risk_eliminated"]))
+        pairs.append((DiscrepancyField.RISK_ELIMINATED, yes_no_text(household.eliminated), row["risk_eliminated"]))
     for field_name, roster_value, system_value in (
-        (DiscrepancyField.DANGEROUS_HOUSE, _dangerous(household.housing_grade), row["dangerous_house"]),
-        (DiscrepancyField.SAFE_WATER, _yes_no(household.water_safe), row["safe_water"]),
-        (DiscrepancyField.OUT_OF_SCHOOL, _yes_no(household.any_out_of_school), row["out_of_school"]),
+        (DiscrepancyField.DANGEROUS_HOUSE, dangerous_house_text(household.housing_grade), row["dangerous_house"]),
+        (DiscrepancyField.SAFE_WATER, yes_no_text(household.water_safe), row["safe_water"]),
+        (DiscrepancyField.OUT_OF_SCHOOL, yes_no_text(household.any_out_of_school), row["out_of_school"]),
     ):
         if roster_value and system_value in (YES, NO):
             pairs.append((field_name, roster_value, system_value))
@@ -181,7 +181,7 @@ def _person_differences(snapshot, system_rows, roster, system_households) -> lis
             continue
         system_insured = YES if YES in (person["resident_medical"], person["employee_medical"]) else (
             NO if person["resident_medical"] == NO else "")
-        roster_insured = _yes_no(member["medical_insurance"])
+        roster_insured = yes_no_text(member["medical_insurance"])
         if roster_insured and system_insured and roster_insured != system_insured:
             found.append(Found(
                 DiscrepancyKind.FIELD, DiscrepancyField.MEDICAL_INSURANCE, id_number, member["household__village_id"],

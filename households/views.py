@@ -1,6 +1,5 @@
 import os
 from datetime import date
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from evalprep.core.errors import EvalprepError
-from evalprep.core.http import client_ip
+from evalprep.core.http import client_ip, file_response
 from evalprep.core.models import Campaign, Village
 from evalprep.core.scoping import (
     can_write_village,
@@ -73,15 +72,8 @@ from households.services import (
     roster_import_preview,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 REVEALABLE_FIELDS = ("id_number", "phone")
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _roster_filter(request: HttpRequest) -> tuple[RosterFilterForm, RosterFilter]:
@@ -119,7 +111,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         user=request.user, action="roster_exported", county_id=min(scope_for(request.user).county_ids),
         detail=f"{count}户；条件：{request.GET.urlencode() or '全部'}",
     )
-    return _xlsx_response(content, f"花名册-{timezone.localdate():%Y%m%d}.xlsx")
+    return file_response(content, f"花名册-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -266,12 +258,12 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     require_village_write(request, record.village, "出错行含完整身份证号，只有本村和上级经办人员可以下载。")
     content = roster_import_errors_workbook(record=record)
-    return _xlsx_response(content, f"出错行-{record.filename.rsplit('.', 1)[0]}.xlsx")
+    return file_response(content, f"出错行-{record.filename.rsplit('.', 1)[0]}.xlsx")
 
 
 @login_required
 def roster_template(request: HttpRequest) -> HttpResponse:
-    return _xlsx_response(roster_template_workbook(), "农户花名册模板.xlsx")
+    return file_response(roster_template_workbook(), "农户花名册模板.xlsx")
 
 
 # Screening (应纳未纳筛查): the worklist, decisions, runs, thresholds, the

@@ -21,13 +21,13 @@ RETURN_REASONS = ("会议记录缺少签到表，请补齐后重新上传。", "
 
 
 def indicators_demo_seed(*, county: County, campaign: Campaign, seed: int) -> None:
-    """Idempotent: rows that already have files are left as they are."""
-    rows = list(
-        ChecklistRow.objects.filter(campaign=campaign, files__isnull=True, status=RowStatus.MISSING)
-        .select_related("requirement", "village__township", "township").order_by("pk")
-    )
-    if not rows or EvidenceFile.objects.filter(row__campaign=campaign).exists():
+    """Idempotent: a campaign that already has evidence on file is left as it is."""
+    if EvidenceFile.objects.filter(row__campaign=campaign).exists():
         return
+    rows = list(
+        ChecklistRow.objects.filter(campaign=campaign, status=RowStatus.MISSING)
+        .select_related("requirement", "county", "department", "township", "village__township").order_by("pk")
+    )
     rng = random.Random(f"evidence-{seed}")
     bureau = RoleAssignment.objects.filter(county=county, role="coordinator").select_related("user").first()
     user = bureau.user if bureau else None

@@ -12,18 +12,13 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from evalprep.dossiers.builders.base import pdf_from_html
 from households.models import Household, IncomeYear, Measure, Risk
 from interviews.models import Respondent
 from interviews.questionnaire import questionnaire_title
 from interviews.selectors import respondent_label, sheets_checked
 
 CJK_FONT = "WenQuanYi Zen Hei"
-
-
-def _pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported late: loading pango costs a second
-
-    return HTML(string=html).write_pdf()
 
 
 def respondent_cards_pdf(respondents: list[Respondent]) -> bytes:
@@ -35,14 +30,13 @@ def respondent_cards_pdf(respondents: list[Respondent]) -> bytes:
     html = render_to_string("interviews/cards_pdf.html", {
         "sections": sections, "font": CJK_FONT, "printed_at": timezone.localdate(),
     })
-    return _pdf(html)
+    return pdf_from_html(html)
 
 
-def household_cards_pdf(households: list[Household], *, title: str, progress: Callable[[int, str], None] | None = None) -> bytes:
-    """One card per household with the registry's answers to the questionnaire's subjects."""
-    ids = [h.pk for h in households]
+def household_cards_pdf(household_ids: list[int], *, title: str, progress: Callable[[int, str], None] | None = None) -> bytes:
+    """One card per household, in the order given, with the registry's answers to the questionnaire's subjects."""
     loaded = {
-        h.pk: h for h in Household.objects.filter(pk__in=ids).select_related("village__township", "relocation_site")
+        h.pk: h for h in Household.objects.filter(pk__in=household_ids).select_related("village__township", "relocation_site")
         .prefetch_related(
             Prefetch("incomes", queryset=IncomeYear.objects.order_by("-year")),
             Prefetch("measures", queryset=Measure.objects.order_by("kind")),
@@ -52,13 +46,13 @@ def household_cards_pdf(households: list[Household], *, title: str, progress: Ca
     for household in loaded.values():
         household.questionnaire = questionnaire_title(household.category)
         household.income = next(iter(household.incomes.all()), None)
-    cards = [loaded[pk] for pk in ids if pk in loaded]
+    cards = [loaded[pk] for pk in household_ids if pk in loaded]
     if progress:
         progress(30, f"已整理{len(cards)}户，正在排版")
     html = render_to_string("interviews/household_cards_pdf.html", {
         "cards": cards, "title": title, "font": CJK_FONT, "printed_at": timezone.localdate(),
     })
-    content = _pdf(html)
+    content = pdf_from_html(html)
     if progress:
         progress(95, "排版完成")
     return content

@@ -1,7 +1,6 @@
 from celery import shared_task
 
 from evalprep.dossiers.services import JobOutcome, job_run
-from households.models import Household
 from interviews.cards import household_cards_pdf
 from interviews.models import InspectionSample
 
@@ -17,8 +16,7 @@ def sample_cards_job(job_id: int) -> None:
             .order_by("order").values_list("household_id", flat=True)
         )
         progress(10, f"共{len(ids)}户")
-        households = [Household(pk=pk) for pk in ids]
-        content = household_cards_pdf(households, title=f"模拟抽样农户明白卡（种子{sample.seed}）", progress=progress)
+        content = household_cards_pdf(ids, title=f"模拟抽样农户明白卡（种子{sample.seed}）", progress=progress)
         return JobOutcome(
             message=f"已生成{len(ids)}户的演练卡片", summary={"households": len(ids)},
             filename=f"模拟抽样农户卡片-种子{sample.seed}.pdf", content=content,

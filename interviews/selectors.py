@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -16,6 +15,7 @@ from interviews.models import (
     InspectionSample,
     Outline,
     OutlineLevel,
+    Question,
     RehearsalVisit,
     Respondent,
     RespondentKind,
@@ -168,16 +168,15 @@ def sheets_checked(respondents: list[Respondent]) -> dict[int, list[QuestionRow]
             answer = answers.get((respondent.pk, question.pk))
             figures = figures_from_json(answer.figures) if answer else []
             row = QuestionRow(question=question, answer=answer, figures=figures)
+            registry = expected.get((question.data_check, respondent.outline.level, _unit_id(respondent)), [])
             if answer and answer.text.strip():
                 for peer in peers[respondent.pk]:
                     theirs = answers.get((peer.pk, question.pk))
                     if theirs and theirs.text.strip():
                         row.peer += peer_flags(figures, figures_from_json(theirs.figures), respondent_label(peer))
                 if question.data_check:
-                    registry = expected.get((question.data_check, respondent.outline.level, _unit_id(respondent)), [])
                     row.data, row.notes = data_flags(answer.text, figures, registry)
-            elif question.data_check:
-                registry = expected.get((question.data_check, respondent.outline.level, _unit_id(respondent)), [])
+            else:
                 row.notes = [f"台账：{item.label}{item}" for item in registry]
             rows.append(row)
         result[respondent.pk] = rows
@@ -185,8 +184,6 @@ def sheets_checked(respondents: list[Respondent]) -> dict[int, list[QuestionRow]
 
 
 def _questions(outline_ids):
-    from interviews.models import Question
-
     return Question.objects.filter(outline_id__in=outline_ids).order_by("outline_id", "number")
 
 
@@ -321,8 +318,3 @@ def sample_entries_for(user, sample: InspectionSample) -> QuerySet[SampleHouseho
 
 def can_draw_sample(user, campaign: Campaign) -> bool:
     return campaign.county_id in scope_for(user).write_county_ids
-
-
-def days_left(due: date | None, today: date) -> int | None:
-    return None if due is None else (due - today).days
-

@@ -283,11 +283,6 @@ def sheet_return(*, respondent: Respondent, user, reason: str) -> Respondent:
 # Household rehearsal
 
 
-def questionnaire_for(household: Household) -> str:
-    """The questionnaire the inspectors would use at this door."""
-    return household.category
-
-
 INCOME_TOLERANCE = Decimal("0.10")
 
 
@@ -368,7 +363,7 @@ def visit_differences(*, facts: HouseholdFacts, visit: RehearsalVisit) -> list[d
 def visit_record(*, campaign: Campaign, household: Household, visit: RehearsalVisit, user) -> RehearsalVisit:
     """Record a rehearsal visit and compare each answer with the registry."""
     visit.campaign, visit.household, visit.recorded_by = campaign, household, user
-    visit.questionnaire = questionnaire_for(household)
+    visit.questionnaire = household.category  # the questionnaire the inspectors would use at this door
     if visit.visited_on and visit.visited_on > timezone.localdate():
         raise InterviewError("走访日期不能晚于今天。")
     visit.differences = visit_differences(facts=household_facts([household.pk])[household.pk], visit=visit)

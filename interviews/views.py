@@ -1,7 +1,6 @@
 """Interview outlines, answer sheets and their review, rehearsal cards and
 drill; household rehearsal visits, coverage and the mock inspection sample."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,11 +10,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from evalprep.core.http import file_response
 from evalprep.core.errors import EvalprepError
-from evalprep.core.models import Campaign
+from evalprep.core.models import Campaign, Milestone
 from evalprep.core.scoping import (
     can_write_village,
     current_campaign_for,
@@ -36,7 +35,6 @@ from interviews.selectors import (
     can_draw_sample,
     can_edit_sheet,
     can_review_sheet,
-    days_left,
     get_outline_for_user,
     get_respondent_for_user,
     latest_sample,
@@ -81,9 +79,8 @@ def _sees_villages(user) -> bool:
     return bool(scope.read_county_ids or scope.read_township_ids or scope.village_ids)
 
 
-def _deadline(campaign: Campaign) -> dict:
-    due = outlines_due(campaign)
-    return {"due": due, "days_left": days_left(due.due_date if due else None, timezone.localdate())}
+def _deadline(due: Milestone | None) -> dict:
+    return {"due": due, "days_left": due.days_left() if due else None}
 
 
 @login_required
@@ -97,7 +94,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     )
     mine = sheet_summaries(list(mine))
     context = {
-        "campaign": campaign, "outlines": outlines, "mine": mine, **_deadline(campaign),
+        "campaign": campaign, "outlines": outlines, "mine": mine, **_deadline(outlines_due(campaign)),
         "can_manage": campaign.county_id in scope.write_county_ids,
     }
     return render(request, "interviews/landing.html", context)
@@ -136,7 +133,7 @@ def outline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sheets = sheet_summaries(list(sheets_for(request.user, campaign, outline=outline)))
     can_manage = campaign.county_id in scope_for(request.user).write_county_ids
     context = {
-        "outline": outline, "questions": outline.questions.all(), "sheets": sheets, **_deadline(campaign),
+        "outline": outline, "questions": outline.questions.all(), "sheets": sheets, **_deadline(outlines_due(campaign)),
         "can_manage": can_manage,
         "add_form": RespondentAddForm(county_id=campaign.county_id) if can_manage else None,
     }
@@ -204,7 +201,7 @@ def sheets(request: HttpRequest) -> HttpResponse:
     page.object_list = sheet_summaries(list(page.object_list))
     context = {
         "campaign": campaign, "page": page, "status": status, "statuses": SheetStatus.choices,
-        **_deadline(campaign),
+        **_deadline(outlines_due(campaign)),
     }
     return render(request, "interviews/sheets.html", context)
 
@@ -219,7 +216,7 @@ def _sheet_context(request: HttpRequest, respondent) -> dict:
         "can_edit": can_edit_sheet(request.user, respondent), "can_review": can_review_sheet(request.user, respondent),
         "peer_flag_count": sum(len(r.peer) for r in rows),
         "data_flag_count": sum(len(r.data) for r in rows), "return_form": ReturnForm(),
-        **_deadline(respondent.outline.campaign),
+        **_deadline(outlines_due(respondent.outline.campaign)),
     }
 
 
@@ -294,10 +291,8 @@ def sheet_return_view(request: HttpRequest, pk: int) -> HttpResponse:
 def sheet_cards(request: HttpRequest, pk: int) -> HttpResponse:
     respondent = get_respondent_for_user(request, pk)
     content = respondent_cards_pdf([respondent])
-    response = HttpResponse(content, content_type="application/pdf")
     filename = f"访谈问答卡-{respondent.outline.title}-{respondent.user_label}.pdf"
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(content, filename, content_type="application/pdf", inline=True)
 
 
 @login_required
@@ -328,12 +323,10 @@ def rehearsal(request: HttpRequest) -> HttpResponse:
     coverage = rehearsal_coverage(request.user, campaign)
     if not coverage:
         raise Http404
-    due = rehearsal_due(campaign)
     total = sum(row.households for row in coverage)
     visited = sum(row.visited for row in coverage)
     context = {
-        "campaign": campaign, "coverage": coverage, "due": due,
-        "days_left": days_left(due.due_date if due else None, timezone.localdate()),
+        "campaign": campaign, "coverage": coverage, **_deadline(rehearsal_due(campaign)),
         "total": total, "visited": visited, "percent": round(visited * 100 / total) if total else 0,
         "sample": latest_sample(campaign),
     }

@@ -45,6 +45,7 @@ from evalprep.core.sheets import (
     SheetError,
     column_letter,
     find_header_row,
+    format_date_zh,
     normalize_text,
     parse_amount,
     parse_bool,
@@ -54,6 +55,7 @@ from evalprep.core.sheets import (
 )
 from indicators.filetypes import CONTENT_TYPES, file_kind_detect
 from tasks.errors import FileRejected, ListRejected, TaskNotAllowed
+from tasks.library import ALL_DEPARTMENTS, plan_read
 from tasks.models import (
     OPEN_STATUSES,
     UNIT_FIELDS,
@@ -74,7 +76,6 @@ from tasks.models import (
     ReminderStage,
     TaskTemplate,
 )
-from tasks.library import ALL_DEPARTMENTS, plan_read
 from tasks.selectors import assignment_actions, finding_actions, unit_users
 
 logger = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ def task_assign(
             key = (assignment.level, assignment.unit_id)
             if key not in people:
                 people[key] = unit_users(assignment, heads=False)
-            title = f"新任务：{template.title}（{assignment.unit}，截止{_date_zh(assignment.due_date)}）"
+            title = f"新任务：{template.title}（{assignment.unit}，截止{format_date_zh(assignment.due_date)}）"
             url = reverse("tasks:assignment", args=[assignment.pk])
             notes += [_event(user=person, county_id=campaign.county_id, title=title, url=url) for person in people[key]]
         Notification.objects.bulk_create(notes)
@@ -541,10 +542,6 @@ def _coordinator_check(assignment: Assignment, user, what: str) -> None:
         raise TaskNotAllowed(f"只有乡村振兴局统筹人员可以{what}任务。")
 
 
-def _date_zh(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # ---------------------------------------------------------------------------
 # Notifications and reminders
 # ---------------------------------------------------------------------------
@@ -629,7 +626,7 @@ def reminders_send(*, today: date | None = None) -> ReminderRun:
 def _digest_add(run: ReminderRun, user, items: list[tuple[Assignment, str]], today: date) -> None:
     lines = [
         {
-            "stage": stage, "text": f"{STAGE_WORDS[stage]}：{a.template.title}（{a.unit}，截止{_date_zh(a.due_date)}）",
+            "stage": stage, "text": f"{STAGE_WORDS[stage]}：{a.template.title}（{a.unit}，截止{format_date_zh(a.due_date)}）",
             "url": reverse("tasks:assignment", args=[a.pk]),
         }
         for a, stage in sorted(items, key=lambda pair: (pair[0].due_date, pair[0].pk))

@@ -3,6 +3,7 @@ workflow, the sign-off queue, the bureau's board and contact sheet,
 notifications, findings and rectification, and a village's board with its
 guides."""
 
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from evalprep.core.http import file_response
 from evalprep.core.errors import EvalprepError
 from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.models import Campaign
@@ -46,6 +48,7 @@ from tasks.forms import (
     ReasonForm,
     RectifyForm,
 )
+from tasks.library import plan_names
 from tasks.models import (
     Assignment,
     AssignmentStatus,
@@ -59,7 +62,6 @@ from tasks.models import (
     Notification,
     TaskTemplate,
 )
-from tasks.library import plan_names
 from tasks.selectors import (
     STATUS_COLOURS,
     assignment_actions,
@@ -95,7 +97,7 @@ def _is_county(request: HttpRequest, campaign: Campaign) -> bool:
 
 
 def _county_reader(request: HttpRequest, campaign: Campaign) -> None:
-    if campaign.county_id not in scope_for(request.user).read_county_ids:
+    if not _is_county(request, campaign):
         raise Http404
 
 
@@ -218,18 +220,23 @@ def _require_member(request: HttpRequest, assignment: Assignment) -> None:
         raise TaskNotAllowed(f"您不是{assignment.unit}的经办人员，不能上传该任务的材料。")
 
 
-def _assignment_action(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
-    """Run one service on an assignment: outsiders 404, refusals by role 403, others as messages."""
-    assignment = _get_assignment_for_user(request, pk)
+def _run_action(request: HttpRequest, obj, action, success: str, url_name: str) -> HttpResponse:
+    """Run one service on an object already scoped to the user: refusals by role 403,
+    other errors as messages; then back to the object's page."""
     try:
-        action(assignment)
+        action(obj)
     except TaskNotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     except EvalprepError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, success)
-    return redirect("tasks:assignment", pk)
+    return redirect(url_name, obj.pk)
+
+
+def _assignment_action(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    """Run one service on an assignment: outsiders 404, refusals by role 403, others as messages."""
+    return _run_action(request, _get_assignment_for_user(request, pk), action, success, "tasks:assignment")
 
 
 @login_required
@@ -391,9 +398,10 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _mark(assignments)
     form = None
     if can_manage:
-        units = services.template_default_units(template) if template.level != Level.DEPARTMENT else _all_departments(template)
+        defaults = services.template_default_units(template)
+        units = defaults if template.level != Level.DEPARTMENT else _all_departments(template)
         held = {a.unit_id for a in template.assignments.all()}
-        default = [str(u.pk) for u in services.template_default_units(template) if u.pk not in held]
+        default = [str(u.pk) for u in defaults if u.pk not in held]
         form = AssignForm(request.POST or None, units=units, held=held, initial={"units": default})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -420,15 +428,7 @@ def template_workbook(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     headers = [c["label"] + ("（必填）" if c["required"] else "") for c in template.columns]
     content = workbook_bytes([SheetSpec(title=template.title[:31], headers=headers, rows=[])])
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(template.title + '模板.xlsx')}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return file_response(content, f"{template.title}模板.xlsx")
 
 
 # ---------------------------------------------------------------------------
@@ -577,9 +577,7 @@ def findings_export(request: HttpRequest) -> HttpResponse:
                "责任单位", "整改措施", "整改时限", "整改状态", "整改情况"]
     content = workbook_bytes([SheetSpec(title="问题整改台账", headers=headers, rows=rows,
                                         widths=[6, 14, 18, 12, 40, 10, 10, 12, 10, 14, 30, 12, 12, 30])])
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote('问题整改台账.xlsx')}"
-    return response
+    return file_response(content, "问题整改台账.xlsx")
 
 
 @login_required
@@ -606,16 +604,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _finding_action(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
-    finding = _get_finding_for_user(request, pk)
-    try:
-        action(finding)
-    except TaskNotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
-    except EvalprepError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return redirect("tasks:finding", pk)
+    return _run_action(request, _get_finding_for_user(request, pk), action, success, "tasks:finding")
 
 
 @login_required

@@ -14,12 +14,13 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from evalprep.core.errors import EvalprepError
@@ -49,13 +50,12 @@ class BackupManifest:
 
 def backup_write(*, out: Path) -> BackupManifest:
     """Write the archive to `out` (a .tar.gz) and return what it holds."""
-    manifest = BackupManifest(
-        engine=connection.vendor, created_at=timezone.now().isoformat(), counts=_row_counts(), files=_media_hashes(),
-    )
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         database = Path(work) / (POSTGRES_DUMP if connection.vendor == "postgresql" else SQLITE_FILE)
-        _database_dump(database)
+        counts = _database_dump(database)
+        # Hashed after the dump: files are only added, so every file a dumped row names is here.
+        manifest = BackupManifest(engine=connection.vendor, created_at=timezone.now().isoformat(), counts=counts, files=_media_hashes())
         partial = out.with_name(out.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
             _tar_add_bytes(archive, MANIFEST, manifest.as_json())
@@ -89,8 +89,18 @@ def backup_restore(*, archive: Path) -> BackupManifest:
     return manifest
 
 
-def _row_counts() -> dict[str, int]:
-    return {model._meta.label: model._base_manager.count() for model in apps.get_models(include_auto_created=True)}
+def _row_counts(count: Callable[[str], int]) -> dict[str, int]:
+    """Rows per model, each table counted by `count(table name)`."""
+    models = apps.get_models(include_auto_created=True)
+    return {model._meta.label: count(model._meta.db_table) for model in models if not model._meta.proxy}
+
+
+def _count_with(cursor) -> Callable[[str], int]:
+    def count(table: str) -> int:
+        cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+        return cursor.fetchone()[0]
+
+    return count
 
 
 def _media_hashes() -> dict[str, str]:
@@ -143,14 +153,25 @@ def _run(command: list[str]) -> None:
         raise BackupError(f"{command[0]} 失败：{error.stderr.strip()[:500]}") from None
 
 
-def _database_dump(target: Path) -> None:
+def _database_dump(target: Path) -> dict[str, int]:
+    """Dump the database to `target`; return the row counts of exactly what was dumped."""
     if connection.vendor == "postgresql":
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-acl", f"--file={target}"])
-        return
+        # Count in the same snapshot pg_dump reads, so writes during the backup cannot
+        # make the manifest disagree with the dump.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts = _row_counts(_count_with(cursor))
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-acl", f"--snapshot={snapshot}", f"--file={target}"])
+        return counts
     connection.ensure_connection()
-    with sqlite3.connect(target) as copy:
+    copy = sqlite3.connect(target)
+    try:
         connection.connection.backup(copy)
-    copy.close()
+        return _row_counts(_count_with(copy.cursor()))  # counted in the copy itself
+    finally:
+        copy.close()
 
 
 def _database_load(work: Path) -> None:
@@ -165,7 +186,8 @@ def _database_load(work: Path) -> None:
 
 
 def _restore_verify(manifest: BackupManifest) -> None:
-    counts = _row_counts()
+    with connection.cursor() as cursor:
+        counts = _row_counts(_count_with(cursor))
     wrong = [f"{label}：备份 {expected}，恢复后 {counts.get(label)}" for label, expected in manifest.counts.items() if counts.get(label) != expected]
     files = _media_hashes()
     wrong += [f"文件 {path} 缺失或内容不同" for path, digest in manifest.files.items() if files.get(path) != digest]

@@ -185,7 +185,7 @@ def require_county_manager(request: HttpRequest, county_id: int) -> None:
         raise PermissionDenied("只有乡村振兴局统筹人员可以执行此操作。")
 
 
-def _get_or_404(queryset: QuerySet, pk: int):
+def get_or_404(queryset: QuerySet, pk: int):
     obj = queryset.filter(pk=pk).first()
     if obj is None:
         raise Http404
@@ -199,21 +199,21 @@ def require_village_write(request: HttpRequest, village: Village, message: str =
 
 
 def get_village_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Village:
-    village = _get_or_404(villages_visible_to(request.user).select_related("township__county"), pk)
+    village = get_or_404(villages_visible_to(request.user).select_related("township__county"), pk)
     if write:
         require_village_write(request, village)
     return village
 
 
 def get_township_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Township:
-    township = _get_or_404(townships_visible_to(request.user).select_related("county"), pk)
+    township = get_or_404(townships_visible_to(request.user).select_related("county"), pk)
     if write and not can_write_township(request.user, township):
         raise PermissionDenied("您对该乡镇只有查看权限。")
     return township
 
 
 def get_department_for_user(request: HttpRequest, pk: int, *, write: bool = False) -> Department:
-    department = _get_or_404(departments_visible_to(request.user).select_related("county"), pk)
+    department = get_or_404(departments_visible_to(request.user).select_related("county"), pk)
     if write and not can_write_department(request.user, department):
         raise PermissionDenied("您对该部门只有查看权限。")
     return department

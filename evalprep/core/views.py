@@ -140,12 +140,6 @@ def org_check_start(request: HttpRequest) -> HttpResponse:
     return redirect("dossiers:job_detail", job.pk)
 
 
-@login_required
-def module_landing(request: HttpRequest, module: str) -> HttpResponse:
-    """The landing page of a module whose features are still being built."""
-    return render(request, f"{module}/landing.html", {"scope": scope_for(request.user)})
-
-
 AUDIT_PAGE_SIZE = 50
 
 

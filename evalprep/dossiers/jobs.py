@@ -54,9 +54,8 @@ def county_pack_job(job_id: int) -> None:
     )
     with transaction.atomic():
         parts = pack_fan_out(job)
-        if parts:
-            for part in parts:
-                transaction.on_commit(lambda pk=part.pk: dossier_part_job.delay(pk))
+        for part in parts:
+            transaction.on_commit(lambda pk=part.pk: dossier_part_job.delay(pk))
     if not parts and pack_part_finished(job_id):
         county_pack_join_job.delay(job_id)
 

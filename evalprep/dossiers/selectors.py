@@ -135,13 +135,14 @@ def leader_dashboard(county: County, campaign) -> dict:
 def _work_figures(county: County, campaign) -> list[dict]:
     """Overdue tasks, findings not yet closed, and the national system's open items: four counts."""
     from households.models import HitStatus, NationalCheckHit, NationalDiscrepancy
+    from households.national_selectors import OPEN_DISCREPANCY
     from tasks.models import Assignment, AssignmentStatus, Finding, FindingStatus
 
     today = timezone.localdate()
     overdue = Assignment.objects.filter(campaign=campaign, due_date__lt=today).exclude(status=AssignmentStatus.ACCEPTED).count()
     findings = Finding.objects.filter(campaign=campaign).exclude(status=FindingStatus.CLOSED).count()
     hits = NationalCheckHit.objects.filter(county=county, status=HitStatus.OPEN, gone_snapshot__isnull=True).count()
-    discrepancies = NationalDiscrepancy.objects.filter(county=county, resolution="", gone_snapshot__isnull=True).count()
+    discrepancies = NationalDiscrepancy.objects.filter(OPEN_DISCREPANCY, county=county).count()
     return [
         {"label": "逾期未验收任务", "value": overdue, "url": _link("tasks:assignments", status="overdue")},
         {"label": "未销号问题", "value": findings, "url": _link("tasks:findings_overview")},

@@ -218,13 +218,13 @@ def dossier_render(job: Job, progress: ProgressFn) -> JobOutcome:
 
 def _pack_part_specs(ctx) -> list[tuple[dict, str]]:
     """(params, title) of every part of a county pack: the briefing pack first, then one dossier per village."""
-    from evalprep.dossiers.builders import builder_for
+    from evalprep.dossiers.builders import FORMAT_LABELS, builder_for
     from evalprep.dossiers.builders.pack import pack_villages
 
     briefing = builder_for("county_briefing")
     specs = [
         ({"builder": briefing.identifier, "scope": "county", "unit_id": ctx.county.pk, "format": fmt},
-         f"{ctx.county.name}{briefing.title}（{fmt.upper() if fmt == 'pdf' else 'Excel'}）")
+         f"{ctx.county.name}{briefing.title}（{FORMAT_LABELS[fmt]}）")
         for fmt in briefing.formats
     ]
     specs += [
@@ -246,16 +246,18 @@ def pack_fan_out(parent: Job) -> list[Job]:
     """
     ctx = dossier_context(scope="county", unit=_job_unit(parent))
     existing = {_part_key(part.params): part for part in parent.parts.all()}
-    to_run = []
+    parts, new = [], []
     for params, title in _pack_part_specs(ctx):
         part = existing.get(_part_key(params))
         if part is None:
-            part = Job.objects.create(
-                county_id=parent.county_id, kind="pack_part", parent=parent, created_by=parent.created_by,
+            part = Job(
+                county_id=parent.county_id, kind="pack_part", parent=parent, created_by_id=parent.created_by_id,
                 title=title, task_name="evalprep.dossiers.jobs.dossier_part_job", params=params,
             )
-        if not part.is_finished:
-            to_run.append(part)
+            new.append(part)
+        parts.append(part)
+    Job.objects.bulk_create(new)  # one insert for all the villages, in order (the join zips by pk)
+    to_run = [part for part in parts if not part.is_finished]
     Job.objects.filter(pk=parent.pk).update(
         worker="", progress=5, message=f"已分发{len(existing) or len(to_run)}份资料，等待后台进程生成",
     )
@@ -301,4 +303,4 @@ def pack_join(parent: Job, progress: ProgressFn) -> JobOutcome:
             files.append((folder + part.result_name, handle.read()))
     filename = builder_for("county_pack").filename(ctx, "zip")
     villages = sum(1 for part in parts if part.params["scope"] == "village")
-    return JobOutcome(message=f"已生成 {filename}（{villages}个村）", filename=filename, content=pack_zip(ctx, files), summary={"villages": villages})
+    return JobOutcome(message=f"已生成 {filename}（{villages}个村）", filename=filename, content=pack_zip(files), summary={"villages": villages})

@@ -3,7 +3,6 @@ a real Celery worker builds it (Redis or the file-system broker), the page
 shows the progress bar moving to 100 %, and the PDF downloads."""
 
 import io
-import subprocess
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from pypdf import PdfReader
 from evalprep.celery import app as celery_app
 from tests.browser import browser_login
 from tests.dossiers.conftest import fill_county
-from tests.dossiers.test_worker_kill import start_worker
+from tests.dossiers.test_worker import start_worker, stop_worker
 from tests.factories import build_world
 
 
@@ -21,11 +20,7 @@ def worker():
     celery_app.control.purge()
     process = start_worker()
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_worker(process)
 
 
 @pytest.mark.browser

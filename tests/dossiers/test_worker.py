@@ -26,26 +26,30 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker():
-    celery_app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    process = subprocess.Popen(
+def start_worker() -> subprocess.Popen:
+    """A real Celery worker on the test database and the configured broker."""
+    env = {**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT), "REDIS_URL": settings.REDIS_URL}
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "evalprep", "worker", "-P", "solo", "-l", "info",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=Path(settings.BASE_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    yield process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture
+def worker():
+    celery_app.control.purge()
+    process = start_worker()
+    yield process
+    stop_worker(process)
 
 
 @pytest.mark.worker

@@ -5,9 +5,7 @@ the configured broker: Redis when REDIS_URL is set, the file system otherwise.""
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,17 +14,8 @@ from pypdf import PdfReader
 
 from evalprep.celery import app as celery_app
 from evalprep.dossiers.models import Job, JobStatus
-from tests.dossiers.test_worker import _database_url
+from tests.dossiers.test_worker import start_worker, stop_worker
 from tests.factories import PASSWORD, build_world, make_household
-
-
-def start_worker() -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT), "REDIS_URL": settings.REDIS_URL}
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "evalprep", "worker", "-P", "solo", "-l", "info",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=Path(settings.BASE_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
 
 
 def wait_for(job: Job, condition, worker: subprocess.Popen, seconds: float = 120) -> None:
@@ -69,11 +58,7 @@ def test_it_finishes_a_dossier_after_its_worker_was_killed(client):
     try:
         wait_for(job, lambda j: j.is_finished, second)
     finally:
-        second.terminate()
-        try:
-            second.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop_worker(second)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.attempts == 2 and job.progress == 100
     assert len(PdfReader(job.result_file.path).pages) == 40

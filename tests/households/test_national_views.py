@@ -123,3 +123,18 @@ def test_it_keeps_the_queries_of_a_page_bounded(world, client, taken, django_ass
     _login(client, "coordinator")
     with django_assert_max_num_queries(16):
         assert client.get(reverse(f"households:{name}") + "?status=all").status_code == 200
+
+
+def test_it_reveals_id_numbers_in_the_workbook_only_for_villages_the_user_may_change(world, taken):
+    from evalprep.core.idnumber import mask_id_number
+    from households.national_selectors import hits_workbook
+
+    hits = NationalCheckHit.objects.exclude(id_number="").filter(village__in=world.villages[:2])
+    own = world.villages[0]
+    assert {hit.village_id for hit in hits} == {own.pk, world.villages[1].pk}
+    book = load_workbook(io.BytesIO(hits_workbook(hits, reveal_village_ids={own.pk}, reveal_unmatched=False)))
+    shown = {row[3] for name in book.sheetnames[1:] for row in book[name].iter_rows(min_row=2, values_only=True)}
+    for hit in hits:
+        expected = hit.id_number if hit.village_id == own.pk else mask_id_number(hit.id_number)
+        assert expected in shown
+    assert not shown & {hit.id_number for hit in hits if hit.village_id != own.pk}

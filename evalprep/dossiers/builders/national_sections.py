@@ -24,16 +24,14 @@ from households.models import (
     NationalCheckHit,
     NationalDiscrepancy,
     NationalSnapshot,
-    Resolution,
     SnapshotSource,
     SnapshotStatus,
 )
 from households.national_checks import RULES_BY_CODE
+from households.national_selectors import OPEN_DISCREPANCY
 
 KIND_LABELS = dict(DiscrepancyKind.choices)
 SOURCE_LABELS = dict(SnapshotSource.choices)
-#: open: nobody dealt with it yet, or it waits for the national system to be corrected
-OPEN_DISCREPANCY = Q(gone_snapshot__isnull=True) & Q(resolution__in=[Resolution.OPEN, Resolution.SYSTEM_TO_FIX])
 RESOLUTION_COLUMNS = [
     ("open", "未处理"), ("system_to_fix", "待改国家系统"), ("roster_fixed", "已改花名册"), ("explained", "已说明"),
     ("gone", "已核销"),

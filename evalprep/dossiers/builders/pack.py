@@ -19,7 +19,7 @@ def village_context(ctx: DossierContext, village: Village) -> DossierContext:
     return DossierContext(scope="village", unit=village, county=ctx.county, campaign=ctx.campaign, generated_at=ctx.generated_at)
 
 
-def pack_zip(ctx: DossierContext, files: Iterable[tuple[str, bytes]]) -> bytes:
+def pack_zip(files: Iterable[tuple[str, bytes]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files:
@@ -56,4 +56,4 @@ class CountyPack(Builder):
             progress(5 + 90 * index // max(1, len(villages)), f"正在生成：{village.name}")
             name, _mime, content = village_builder.render(village_context(ctx, village), "pdf")
             files.append((f"各村档案/{village.township.name}/{name}", content))
-        return self.filename(ctx, "zip"), ZIP, pack_zip(ctx, files)
+        return self.filename(ctx, "zip"), ZIP, pack_zip(files)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from evalprep.core.excel import SheetSpec
 from evalprep.core.idnumber import mask_id_number, mask_phone
 from evalprep.core.models import Township, Village
+from evalprep.core.sheets import format_date_zh
 from evalprep.dossiers.builders.base import DossierContext, Section, section
 from households.models import (
     STEP_ORDER,
@@ -51,7 +52,7 @@ def _yuan(value) -> str:
 
 
 def _date(value: date | None) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+    return format_date_zh(value) if value else ""
 
 
 def _households(ctx: DossierContext):
@@ -404,8 +405,6 @@ class TopRisks(Section):
                 open_flags.values(name=F("household__village__name"), township=F("household__village__township__name"))
                 .annotate(n=Count("pk")).order_by("-n", "name")[:10]
             )
-        if not risks and not flags and not unmeasured:
-            return {"risks": [], "flags": [], "villages": [], "unmeasured": 0}
         return {"risks": risks, "flags": flags, "villages": villages, "unmeasured": unmeasured}
 
     @staticmethod

@@ -6,7 +6,7 @@ Each `collect` runs a fixed number of queries; a unit the module holds
 nothing for gets no chapter.
 """
 
-from collections import defaultdict
+from collections import Counter
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -122,9 +122,7 @@ class DepartmentTasks(Section):
                 "accepted": f"{_person(a.accepted_by)} {_when(a.accepted_at)}".strip(),
             })
             rows.append(row)
-        counts = defaultdict(int)
-        for a in assignments:
-            counts[a.status] += 1
+        counts = Counter(a.status for a in assignments)
         return {
             "rows": rows, "total": len(rows), "overdue": sum(1 for r in rows if r["overdue"]),
             "counts": [(str(label), counts[code]) for code, label in AssignmentStatus.choices if counts[code]],
