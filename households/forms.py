@@ -31,7 +31,18 @@ class RosterFilterForm(forms.Form):
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
-        self.fields["group"].queryset = VillageGroup.objects.filter(village__in=villages).select_related("village").order_by("village__code", "number")
+        # Groups of the chosen village only (or of the one village a cadre sees): a county
+        # has about a thousand, too many for one list.
+        groups = VillageGroup.objects.filter(village__in=villages).select_related("village").order_by("village__code", "number")
+        chosen = self.data.get("village") if self.is_bound else None
+        if chosen:
+            groups = groups.filter(village_id=chosen) if str(chosen).isdigit() else groups.none()
+        elif self.is_bound and self.data.get("group"):
+            pass  # a link with a group and no village: validated against every group the user sees
+        elif villages.count() > 1:
+            groups = groups.none()
+            self.fields["group"].empty_label = "请先选择行政村"
+        self.fields["group"].queryset = groups
 
 
 class RosterImportForm(forms.Form):

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "evidence_accepted": "验收佐证材料",
     "evidence_returned": "退回佐证材料",
     "dossier_requested": "生成迎评资料",
+    "dossier_downloaded": "下载迎评资料",
     "task_plan_loaded": "载入任务方案",
     "task_assigned": "分派任务",
     "task_due_changed": "修改任务截止日期",

@@ -64,6 +64,8 @@ COUNTY_CODE = "990101000000"  # 99 is no province: the code cannot collide with 
 TOWNSHIPS = (("青禾镇", 9), ("安澜镇", 9), ("石梁乡", 9), ("云岭乡", 8))
 # (name, township number); the seed has one large site in a 镇 and one in a 乡.
 RELOCATION_SITES = (("新安家园", 2), ("幸福家园", 4))
+# The most villages a demo county can have: the two-character names run out beyond this.
+VILLAGES_MAX = 300
 VILLAGE_FIRST = "青石柳杏槐枣梨泉丰兴永安和平富康宁福吉长"
 VILLAGE_SECOND = "河沟湾坪岭庄台渠滩堡坝塘园营屯峪"
 NUMERALS = "一二三四五六七八九十"
@@ -470,17 +472,24 @@ class _DemoPassword:
         return self._checked[encoded]
 
 
-def demo_county_seed(*, seed: int, households: int = 0, stdout: TextIO | None = None) -> DemoSummary:
-    """Build or refresh the demo county; the same seed always gives the same rows."""
+def demo_county_seed(
+    *, seed: int, households: int = 0, villages: int | None = None, stdout: TextIO | None = None,
+) -> DemoSummary:
+    """Build or refresh the demo county; the same seed always gives the same rows.
+
+    ``villages`` spreads that many villages over the four townships instead of
+    the usual 35 (the load benchmark's county has 200).
+    """
     if households < 0:
         raise EvalprepError("演示农户数量不能为负数。")
+    sizes = township_sizes(villages)
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
     with transaction.atomic():
         county = _upsert(County, code=COUNTY_CODE, defaults={"name": COUNTY_NAME})
         townships = _townships_seed(county=county)
-        villages = _villages_seed(townships=townships, rng=rng)
+        villages = _villages_seed(townships=townships, sizes=sizes, rng=rng)
         _relocation_sites_seed(county=county, villages=villages, rng=rng)
         departments = _departments_seed(county=county)
         people = _People(fake, _placeholders(townships, villages))
@@ -523,11 +532,21 @@ def _townships_seed(*, county: County) -> list[Township]:
     ]
 
 
-def _villages_seed(*, townships: list[Township], rng: random.Random) -> dict[int, list[Village]]:
+def township_sizes(villages: int | None) -> list[int]:
+    """Villages per township: the usual 9, 9, 9, 8, or ``villages`` spread evenly over the four."""
+    if villages is None:
+        return [count for _, count in TOWNSHIPS]
+    if not len(TOWNSHIPS) <= villages <= VILLAGES_MAX:
+        raise EvalprepError(f"演示行政村数量应在 {len(TOWNSHIPS)} 到 {VILLAGES_MAX} 之间，现为 {villages}。")
+    base, extra = divmod(villages, len(TOWNSHIPS))
+    return [base + (index < extra) for index in range(len(TOWNSHIPS))]
+
+
+def _villages_seed(*, townships: list[Township], sizes: list[int], rng: random.Random) -> dict[int, list[Village]]:
     """Villages per township number (1-based), each with 3–6 groups."""
-    names = _village_names(rng, sum(count for _, count in TOWNSHIPS))
+    names = _village_names(rng, sum(sizes))
     villages: dict[int, list[Village]] = {}
-    for t_index, (township, (_, count)) in enumerate(zip(townships, TOWNSHIPS), start=1):
+    for t_index, (township, count) in enumerate(zip(townships, sizes), start=1):
         villages[t_index] = []
         for v_index in range(1, count + 1):
             lifted = rng.random() < 0.4
@@ -769,7 +788,7 @@ def _summary_write(*, summary: DemoSummary, county: County, stdout: TextIO) -> N
         f"  演示账号 {summary.users} 个，角色分配 {summary.role_assignments} 条，农户 {summary.households} 户",
         "",
         "演示账号：",
-        f"  {_pad('用户名', 16)}{_pad('角色', 18)}单位",
+        f"  {pad_columns('用户名', 16)}{pad_columns('角色', 18)}单位",
     ]
     assignments = {
         a.user.username: a
@@ -783,7 +802,7 @@ def _summary_write(*, summary: DemoSummary, county: County, stdout: TextIO) -> N
         unit = assignment.unit_name
         if assignment.village is not None:
             unit = f"{assignment.village.township.name}{assignment.village.name}（{assignment.get_post_display()}）"
-        lines.append(f"  {_pad(username, 16)}{_pad(assignment.get_role_display(), 18)}{unit}")
+        lines.append(f"  {pad_columns(username, 16)}{pad_columns(assignment.get_role_display(), 18)}{unit}")
     if "DEMO_PASSWORD" in os.environ:
         lines.append("密码：环境变量 DEMO_PASSWORD 的值")
     else:
@@ -792,7 +811,7 @@ def _summary_write(*, summary: DemoSummary, county: County, stdout: TextIO) -> N
         stdout.write(line + "\n")
 
 
-def _pad(text: str, width: int) -> str:
+def pad_columns(text: str, width: int) -> str:
     """Left-justify to a display width, counting a Chinese character as two columns."""
     used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + " " * max(width - used, 1)

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
@@ -81,9 +82,15 @@ def leader_dashboard(county: County, campaign) -> dict:
     from indicators.models import Item
     from indicators.selectors import readiness_by_area, readiness_by_item, readiness_by_unit, readiness_overall
 
-    households = Household.objects.filter(village__township__county=county)
-    by_category = dict(households.values_list("category").annotate(n=Count("pk")).order_by())
-    by_type = dict(households.filter(category=Category.MONITORED).values_list("monitoring_type").annotate(n=Count("pk")).order_by())
+    by_category: dict[str, int] = defaultdict(int)
+    by_type: dict[str, int] = defaultdict(int)
+    for category, monitoring_type, n in (
+        Household.objects.filter(village__township__county=county)
+        .values_list("category", "monitoring_type").annotate(n=Count("pk")).order_by()
+    ):
+        by_category[category] += n
+        if category == Category.MONITORED:
+            by_type[monitoring_type] += n
     data = {
         "categories": [
             {"label": str(label), "value": by_category.get(code, 0), "url": _link("households:roster", category=code)}
@@ -96,7 +103,7 @@ def leader_dashboard(county: County, campaign) -> dict:
         ],
         "risks": [
             {"label": kind, "value": n, "url": _link("households:roster", category=Category.MONITORED)}
-            for kind, n in Risk.objects.filter(household__in=households, household__category=Category.MONITORED)
+            for kind, n in Risk.objects.filter(household__village__township__county=county, household__category=Category.MONITORED)
             .values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
         ],
         "flags": [], "areas": [], "items": [], "townships": [], "villages": [], "overall": None, "work": [],
@@ -106,9 +113,9 @@ def leader_dashboard(county: County, campaign) -> dict:
     rules = dict(ScreeningFlag._meta.get_field("rule").choices)
     data["flags"] = [
         {"label": str(rules.get(rule, rule)), "value": n, "url": _link("households:screening_worklist", rule=rule, status="open")}
-        for rule, n in ScreeningFlag.objects.filter(
-            campaign=campaign, household__in=households, resolved_at__isnull=True, decision__isnull=True
-        ).values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
+        # A campaign's flags are all of its county's households: no join to the roster needed.
+        for rule, n in ScreeningFlag.objects.filter(campaign=campaign, resolved_at__isnull=True, decision__isnull=True)
+        .values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
     ]
     data["work"] = _work_figures(county, campaign)
     overall = readiness_overall(campaign)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import Campaign
 from evalprep.core.scoping import scope_for
+from evalprep.core.services import audit_log
 from evalprep.dossiers.builders import FORMAT_LABELS, SCOPES, builder_for, builders_for_scope
 from evalprep.dossiers.selectors import (
     dossier_builds,
@@ -43,6 +44,8 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     job = get_job_for_user(request, pk)
     if not job.result_file:
         raise Http404
+    # Dossiers carry the rosters: every download is in the audit log, like a roster export.
+    audit_log(user=request.user, action="dossier_downloaded", obj=job, county_id=job.county_id, detail=job.result_name)
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name)
 
 

@@ -206,3 +206,22 @@ def test_it_fills_the_villages_and_writes_sample_rosters(settings, tmp_path):
     samples = sorted(path.name for path in (tmp_path / "samples").iterdir())
     assert samples == ["示例-全国系统导出.xlsx", "示例-规范花名册.xlsx", "示例-问题花名册.xlsx"]
     assert "示例花名册" in out.getvalue()
+
+
+def test_it_spreads_a_larger_county_over_the_four_townships():
+    call_command("seed_demo", "--villages", "50", stdout=StringIO())
+
+    county = County.objects.get()
+    assert sorted(t.villages.count() for t in county.townships.all()) == [12, 12, 13, 13]
+    villages = Village.objects.filter(township__county=county)
+    assert len({v.name for v in villages}) == len({v.code for v in villages}) == 50
+    cadres = RoleAssignment.objects.filter(role=Role.VILLAGE_CADRE)
+    assert cadres.values("village").distinct().count() == 50
+    assert org_tree_check(county=county, progress=lambda p, m: None) == []
+
+
+@pytest.mark.parametrize("villages", ["3", "301"])
+def test_it_refuses_a_village_count_it_cannot_name(villages):
+    with pytest.raises(CommandError, match="演示行政村数量应在 4 到 300 之间"):
+        call_command("seed_demo", "--villages", villages, stdout=StringIO())
+    assert not County.objects.exists()

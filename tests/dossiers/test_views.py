@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from evalprep.celery import app as celery_app
+from evalprep.core.models import AuditEvent
 from evalprep.dossiers.models import Job, JobStatus
 from evalprep.dossiers.services import dossier_request, pack_part_finished
 from tests.factories import PASSWORD
@@ -39,6 +40,8 @@ def test_it_lets_a_cadre_build_the_village_dossier_and_download_it(filled, clien
     assert len(job.result_sha256) == 64 and job.result_name.endswith(".pdf")
     download = client.get(reverse("dossiers:job_download", args=[job.pk]))
     assert b"".join(download.streaming_content)[:5] == b"%PDF-"
+    logged = AuditEvent.objects.get(action="dossier_downloaded")
+    assert logged.user.username == "village_cadre" and logged.detail == job.result_name
     history = client.get(reverse("dossiers:dossier_unit", args=["village", village.pk])).content.decode()
     assert job.title in history
 

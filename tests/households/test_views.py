@@ -188,6 +188,22 @@ def test_it_filters_the_roster_by_group_flag_and_id_digits(world, client):
     assert numbers("q=户主0002") == ["0002"]
 
 
+def test_it_offers_the_groups_of_the_chosen_village_only(world, client):
+    first, second = world.villages[0], world.villages[1]
+    first_group = first.groups.create(number=7, name="第七组")
+    second.groups.create(number=8, name="第八组")
+    _login(client, "coordinator")
+    url = reverse("households:roster")
+
+    page = client.get(url).content.decode()
+    assert "请先选择行政村" in page and "第七组" not in page and "第八组" not in page
+    page = client.get(f"{url}?village={second.pk}").content.decode()
+    assert f'<option value="{second.pk}" selected>' in page
+    assert "第八组" in page and "第七组" not in page
+    assert client.get(f"{url}?group={first_group.pk}").context["form"].is_valid()  # a link with a group only
+    assert not client.get(f"{url}?village={second.pk}&group={first_group.pk}").context["form"].is_valid()
+
+
 def test_it_explains_an_unreadable_date_instead_of_failing(world, client):
     household = make_household(world.villages[0], number="0001", seq=1)
     _login(client, "coordinator")

@@ -1,9 +1,11 @@
-"""Dates and counts the way people here write them."""
+"""Dates and counts the way people here write them, and list pages' filter fields."""
 
 from datetime import date, datetime
 
-from django import template
+from django import forms, template
+from django.forms import BoundField
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from evalprep.core import idnumber
 from evalprep.core.sheets import format_date_zh
@@ -39,3 +41,38 @@ def mask_id(value: str) -> str:
 @register.filter
 def mask_phone(value: str) -> str:
     return idnumber.mask_phone(value)
+
+
+@register.simple_tag
+def filter_field(field: BoundField) -> str:
+    """One field of a list page's filter bar, label and control, with its error.
+
+    Selects are written here rather than by Django's widget templates, which
+    render a template per option: a county's village list is 200 of them on
+    every page view.
+    """
+    widget = field.field.widget
+    invalid = " is-invalid" if field.errors else ""
+    if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
+        value = field.value()
+        chosen = "" if value is None else str(getattr(value, "pk", value))
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((value, " selected" if str(value) == chosen else "", label) for value, label in _choices(field.field)),
+        )
+        control = format_html('<select name="{}" id="{}" class="form-select{}">{}</select>',
+                              field.html_name, field.auto_id, invalid, options)
+    else:
+        control = field.as_widget(attrs={"class": f"form-control{invalid}"})
+    errors = format_html_join("", '<div class="invalid-feedback d-block">{}</div>', ((error,) for error in field.errors))
+    return format_html('<div class="mb-3"><label class="form-label" for="{}">{}</label>{}{}</div>',
+                       field.auto_id, field.label, control, errors)
+
+
+def _choices(field: forms.Field) -> list[tuple]:
+    """The field's choices; a model choice field's in one plain query (its own iterator opens a
+    server-side cursor on PostgreSQL: three round trips instead of one)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        return list(field.choices)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    return empty + [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]

@@ -11,13 +11,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, default=1, help="随机种子，相同种子生成相同数据（默认 1）")
         parser.add_argument("--households", type=int, default=0, help="演示农户数量（需住户台账模块，默认 0）")
+        parser.add_argument(
+            "--villages", type=int, default=None, help="演示行政村数量，平均分到四个乡镇（默认 35 个：9、9、9、8）",
+        )
         parser.add_argument("--if-empty", action="store_true", help="数据库中已有县（区）时什么也不做")
 
-    def handle(self, *args, seed: int, households: int, if_empty: bool, **options) -> None:
+    def handle(self, *args, seed: int, households: int, villages: int | None, if_empty: bool, **options) -> None:
         if if_empty and County.objects.exists():
             self.stdout.write("数据库中已有县（区）数据，未生成演示数据（--if-empty）。")
             return
         try:
-            demo_county_seed(seed=seed, households=households, stdout=self.stdout)
+            demo_county_seed(seed=seed, households=households, villages=villages, stdout=self.stdout)
         except EvalprepError as error:
             raise CommandError(error.message) from error
