@@ -157,10 +157,11 @@ _EXEMPT_REASONS = (
 def _mark_some(county: County, rng: random.Random) -> None:
     hits = list(NationalCheckHit.objects.filter(county=county, source=SnapshotSource.SYSTEM).order_by("rule", "subject_key"))
     now = timezone.now()
-    for hit in rng.sample(hits, min(len(hits) // 5, 40)):
+    marked = rng.sample(hits, min(len(hits) // 5, 40))
+    for hit in marked:
         if rng.random() < 0.5:
             hit.status, hit.reason = HitStatus.EXEMPT, rng.choice(_EXEMPT_REASONS)
         else:
             hit.status, hit.reason = HitStatus.FIXED, "已在国家系统中更正，待下次导出核验。"
         hit.status_by_name, hit.status_at = "村信息员", now
-    NationalCheckHit.objects.bulk_update(hits, ["status", "reason", "status_by_name", "status_at"], batch_size=500)
+    NationalCheckHit.objects.bulk_update(marked, ["status", "reason", "status_by_name", "status_at"])
