@@ -76,6 +76,7 @@ def main() -> int:
         os.environ.update(env)
         _redis_flush(args.redis_url)
         stack.callback(_redis_flush, args.redis_url)
+        _manage(env, "migrate", "--noinput", "-v0")
         if not args.reuse:
             _seed(args, env)
         plan_path = _plan_write(work_dir)
@@ -125,7 +126,6 @@ def _environment(database_url: str, redis_url: str, work_dir: Path) -> dict[str,
 
 def _seed(args, env: dict[str, str]) -> None:
     started = time.monotonic()
-    _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "seed_demo", "--villages", str(args.villages), "--households", str(args.households))
     seeded = time.monotonic()
     # As autovacuum would within minutes of a county's first import: the planner needs the table sizes.

@@ -1124,7 +1124,8 @@ class NationalCheckHit(models.Model):
             models.CheckConstraint(condition=~Q(status="exempt") | ~Q(reason=""), name="nathit_exempt_has_reason"),
         ]
         indexes = [
-            models.Index(fields=["county", "source", "village"], name="nathit_county_village"),
+            # The suspect-data pages count a county's hits per village and rule (or status) from this index alone.
+            models.Index(fields=["county", "source", "village", "status", "rule", "gone_snapshot"], name="nathit_list"),
             models.Index(fields=["county", "source", "rule"], name="nathit_county_rule"),
         ]
 

@@ -8,14 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Campaign, Village
-from evalprep.core.scoping import get_or_404, scope_for, village_read_q, villages_visible_to, writable_villages
+from evalprep.core.paging import GroupedRows
+from evalprep.core.scoping import get_or_404, scope_for, villages_visible_to, writable_villages
 from households.models import (
     HitStatus,
     NationalCheckHit,
@@ -40,23 +41,27 @@ def writable_village_ids(user, campaign: Campaign) -> set[int]:
     return set(writable_villages(user).filter(township__county_id=campaign.county_id).values_list("pk", flat=True))
 
 
-def _visible_rows_q(user) -> Q:
-    """Rows owned by a village the user sees, and rows with no village for county readers."""
-    scope = scope_for(user)
-    return Q(village__in=Village.objects.filter(village_read_q(scope))) | Q(
-        village__isnull=True, county_id__in=scope.read_county_ids
-    )
+def _visible_rows(rows: QuerySet, user, campaign: Campaign) -> QuerySet:
+    """The campaign county's rows the user sees: every one for a reader of the county (a row's village
+    is always one of its county's), else those of the villages they see (a row with no village is the
+    bureau's)."""
+    rows = rows.filter(county_id=campaign.county_id)
+    if campaign.county_id in scope_for(user).read_county_ids:
+        return rows
+    return rows.filter(village__in=villages_visible_to(user))
 
 
 def snapshots_visible_to(user, campaign: Campaign) -> QuerySet[NationalSnapshot]:
+    """A county reader sees all the county's snapshots; anyone else who sees one of its villages the
+    county-wide ones and those of their villages' townships."""
     scope = scope_for(user)
-    if scope.is_empty or not county_villages(user, campaign).exists():
+    snapshots = NationalSnapshot.objects.filter(county_id=campaign.county_id).select_related("township", "uploaded_by")
+    if campaign.county_id in scope.read_county_ids:
+        return snapshots
+    villages = county_villages(user, campaign)
+    if not villages.exists():
         return NationalSnapshot.objects.none()
-    snapshots = NationalSnapshot.objects.filter(county_id=campaign.county_id)
-    if campaign.county_id not in scope.read_county_ids:
-        townships = county_villages(user, campaign).values("township_id")
-        snapshots = snapshots.filter(Q(township__isnull=True) | Q(township_id__in=townships))
-    return snapshots.select_related("township", "uploaded_by")
+    return snapshots.filter(Q(township__isnull=True) | Q(township_id__in=villages.values("township_id")))
 
 
 def get_snapshot_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalSnapshot:
@@ -64,7 +69,7 @@ def get_snapshot_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> 
 
 
 def hits_visible_to(user, campaign: Campaign) -> QuerySet[NationalCheckHit]:
-    return NationalCheckHit.objects.filter(county_id=campaign.county_id).filter(_visible_rows_q(user))
+    return _visible_rows(NationalCheckHit.objects.all(), user, campaign)
 
 
 def get_hit_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalCheckHit:
@@ -72,7 +77,7 @@ def get_hit_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> Natio
 
 
 def discrepancies_visible_to(user, campaign: Campaign) -> QuerySet[NationalDiscrepancy]:
-    return NationalDiscrepancy.objects.filter(county_id=campaign.county_id).filter(_visible_rows_q(user))
+    return _visible_rows(NationalDiscrepancy.objects.all(), user, campaign)
 
 
 def get_discrepancy_for_user(request: HttpRequest, pk: int, campaign: Campaign) -> NationalDiscrepancy:
@@ -87,27 +92,68 @@ class HitFilter:
     status: str = "open"  # open, fixed, exempt, gone, all
 
 
-def hits_filtered(user, campaign: Campaign, hit_filter: HitFilter) -> tuple[QuerySet[NationalCheckHit], list[tuple]]:
-    """The hits the filter asks for and the count per rule (before the rule filter)."""
+def _hits_of_any_rule(user, campaign: Campaign, hit_filter: HitFilter) -> QuerySet[NationalCheckHit]:
     hits = hits_visible_to(user, campaign).filter(source=hit_filter.source)
     if hit_filter.village_id:
         hits = hits.filter(village_id=hit_filter.village_id)
-    status_q = {
+    return hits.filter({
         "open": Q(gone_snapshot__isnull=True, status=HitStatus.OPEN),
         "fixed": Q(status=HitStatus.FIXED),
         "exempt": Q(status=HitStatus.EXEMPT),
         "gone": Q(gone_snapshot__isnull=False),
         "all": Q(),
-    }.get(hit_filter.status, Q())
-    hits = hits.filter(status_q)
-    per_rule = dict(hits.values_list("rule").annotate(n=Count("pk")).values_list("rule", "n"))
-    counts = [(rule.code, rule.title, per_rule.get(rule.code, 0)) for rule in RULES if per_rule.get(rule.code)]
+    }.get(hit_filter.status, Q()))
+
+
+def hits_filtered(user, campaign: Campaign, hit_filter: HitFilter) -> QuerySet[NationalCheckHit]:
+    """Every hit the filter asks for (the workbook's rows)."""
+    hits = _hits_of_any_rule(user, campaign, hit_filter)
+    return hits.filter(rule=hit_filter.rule) if hit_filter.rule else hits
+
+
+def hits_listed(user, campaign: Campaign, hit_filter: HitFilter) -> tuple[GroupedRows, list[tuple[str, str, int]]]:
+    """The hits the filter asks for, to page through in village order, and the count per rule (before
+    the rule filter): both counts come from one grouped query."""
+    hits = _hits_of_any_rule(user, campaign, hit_filter)
+    per_rule, per_village = _grouped_counts(hits, "rule", hit_filter.rule)
+    counts = [(rule.code, rule.title, per_rule[rule.code]) for rule in RULES if per_rule.get(rule.code)]
     if hit_filter.rule:
         hits = hits.filter(rule=hit_filter.rule)
-    hits = hits.select_related("village__township", "gone_snapshot", "first_snapshot").order_by(
-        "village__township__code", "village__code", "rule", "subject_key"
+    rows = _village_ordered(hits.select_related("village", "gone_snapshot"), per_village, then_by=("rule", "subject_key"))
+    return rows, counts
+
+
+def _grouped_counts(rows: QuerySet, field: str, chosen: str) -> tuple[dict[str, int], dict[int | None, int]]:
+    """Rows per value of `field`, and per village of the rows whose `field` is `chosen` (all if none is)."""
+    per_value: dict[str, int] = defaultdict(int)
+    per_village: dict[int | None, int] = defaultdict(int)
+    for village_id, value, n in rows.values_list("village_id", field).annotate(n=Count("*")).order_by():
+        per_value[value] += n
+        if not chosen or value == chosen:
+            per_village[village_id] += n
+    return per_value, per_village
+
+
+def _village_ordered(rows: QuerySet, per_village: dict[int | None, int], *, then_by: tuple[str, ...]) -> GroupedRows:
+    """Rows in village order (township code, village code; rows with no village last), then by
+    `then_by`: a page reads only the villages it spans, and nothing sorts the whole list."""
+    order: list[int | None] = list(
+        Village.objects.filter(pk__in=[pk for pk in per_village if pk is not None])
+        .order_by("township__code", "code").values_list("pk", flat=True)
     )
-    return hits, counts
+    if None in per_village:
+        order.append(None)
+
+    def read(villages: list[int | None], offset: int, limit: int) -> list:
+        spanned = Q(village_id__in=[pk for pk in villages if pk is not None])
+        if None in villages:
+            spanned |= Q(village__isnull=True)
+        ordered = rows.filter(spanned).order_by(
+            F("village__township__code").asc(nulls_last=True), F("village__code").asc(nulls_last=True), *then_by
+        )
+        return list(ordered[offset:offset + limit])
+
+    return GroupedRows([(pk, per_village[pk]) for pk in order], read)
 
 
 @dataclass
@@ -132,17 +178,21 @@ def village_progress(user, campaign: Campaign, *, today: date | None = None) -> 
     villages = county_villages(user, campaign).select_related("township").order_by("township__code", "code")
     rows = {v.pk: VillageProgress(v.pk, f"{v.township.name}{v.name}") for v in villages}
     rows[None] = VillageProgress(None, "未匹配到村")
-    hits = hits_visible_to(user, campaign).filter(source=SnapshotSource.SYSTEM).values("village_id").annotate(
-        open=Count("pk", filter=Q(gone_snapshot__isnull=True, status=HitStatus.OPEN)),
-        waiting=Count("pk", filter=Q(gone_snapshot__isnull=True, status=HitStatus.FIXED)),
-        exempt=Count("pk", filter=Q(status=HitStatus.EXEMPT)),
-        verified=Count("pk", filter=Q(gone_snapshot__isnull=False)),
+    # Per village and status, how many and how many of those gone: grouped in the order of the index
+    # nathit_list (migration 0005), so PostgreSQL reads neither the rows nor a sort.
+    hits = hits_visible_to(user, campaign).filter(source=SnapshotSource.SYSTEM).values_list("village_id", "status").annotate(
+        n=Count("*"), gone=Count("gone_snapshot"),
     ).order_by()
-    for row in hits:
-        target = rows.get(row["village_id"])
+    for village_id, status, n, gone in hits:
+        target = rows.get(village_id)
         if target:
-            target.open_hits, target.fixed_waiting = row["open"], row["waiting"]
-            target.exempt, target.verified = row["exempt"], row["verified"]
+            target.verified += gone
+            if status == HitStatus.OPEN:
+                target.open_hits = n - gone
+            elif status == HitStatus.FIXED:
+                target.fixed_waiting = n - gone
+            elif status == HitStatus.EXEMPT:
+                target.exempt = n
     discrepancies = discrepancies_visible_to(user, campaign).values("village_id").annotate(
         open=Count("pk", filter=OPEN_DISCREPANCY), overdue=Count("pk", filter=OPEN_DISCREPANCY & Q(deadline__lt=today)),
     ).order_by()
@@ -163,7 +213,9 @@ class DiscrepancyFilter:
     status: str = "open"  # open, resolved, gone, all
 
 
-def discrepancies_filtered(user, campaign: Campaign, flt: DiscrepancyFilter) -> tuple[QuerySet, dict]:
+def discrepancies_listed(user, campaign: Campaign, flt: DiscrepancyFilter) -> tuple[GroupedRows, dict[str, int]]:
+    """The discrepancies the filter asks for, to page through in village order, and the count per kind
+    (before the kind filter)."""
     found = discrepancies_visible_to(user, campaign)
     if flt.village_id:
         found = found.filter(village_id=flt.village_id)
@@ -173,13 +225,11 @@ def discrepancies_filtered(user, campaign: Campaign, flt: DiscrepancyFilter) -> 
         "gone": Q(gone_snapshot__isnull=False),
         "all": Q(),
     }.get(flt.status, Q()))
-    per_kind = dict(found.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    per_kind, per_village = _grouped_counts(found, "kind", flt.kind)
     if flt.kind:
         found = found.filter(kind=flt.kind)
-    found = found.select_related("village__township", "first_snapshot", "gone_snapshot").order_by(
-        "village__township__code", "village__code", "kind", "subject_key"
-    )
-    return found, per_kind
+    rows = _village_ordered(found.select_related("village", "gone_snapshot"), per_village, then_by=("kind", "subject_key"))
+    return rows, per_kind
 
 
 def latest_snapshot(user, campaign: Campaign, source: str = SnapshotSource.SYSTEM) -> NationalSnapshot | None:

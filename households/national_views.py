@@ -44,11 +44,12 @@ from households.national_selectors import (
     DiscrepancyFilter,
     HitFilter,
     county_villages,
-    discrepancies_filtered,
+    discrepancies_listed,
     get_discrepancy_for_user,
     get_hit_for_user,
     get_snapshot_for_user,
     hits_filtered,
+    hits_listed,
     hits_workbook,
     hits_visible_to,
     latest_snapshot,
@@ -180,7 +181,7 @@ def _hit_filter(request: HttpRequest, campaign: Campaign) -> tuple[HitFilterForm
 def national_hits(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     form, hit_filter = _hit_filter(request, campaign)
-    hits, per_rule = hits_filtered(request.user, campaign, hit_filter)
+    hits, per_rule = hits_listed(request.user, campaign, hit_filter)
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
     writable = writable_village_ids(request.user, campaign) if page.object_list else set()
     for hit in page.object_list:
@@ -201,9 +202,8 @@ def national_hits(request: HttpRequest) -> HttpResponse:
 def national_hits_export(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     _, hit_filter = _hit_filter(request, campaign)
-    hits, _ = hits_filtered(request.user, campaign, hit_filter)
     content = hits_workbook(
-        hits, reveal_village_ids=writable_village_ids(request.user, campaign),
+        hits_filtered(request.user, campaign, hit_filter), reveal_village_ids=writable_village_ids(request.user, campaign),
         reveal_unmatched=can_manage_county(request.user, campaign.county_id),
     )
     audit_log(user=request.user, action="national_hits_exported", county_id=campaign.county_id,
@@ -254,7 +254,7 @@ def national_discrepancies(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         flt = DiscrepancyFilter(village_id=data["village"].pk if data["village"] else None, kind=data["kind"], status=data["status"] or "open")
-    found, per_kind = discrepancies_filtered(request.user, campaign, flt)
+    found, per_kind = discrepancies_listed(request.user, campaign, flt)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     writable = writable_village_ids(request.user, campaign) if page.object_list else set()
     today = timezone.localdate()

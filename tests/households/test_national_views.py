@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from evalprep.core.models import Village
 from evalprep.dossiers.models import Job, JobStatus
 from households import national_views
-from households.models import HitStatus, NationalCheckHit, NationalDiscrepancy, NationalSnapshot
+from households.models import HitStatus, NationalCheckHit, NationalDiscrepancy, NationalSnapshot, SnapshotStatus
 from tests.dossiers.test_jobs import jobs_inline  # noqa: F401 (fixture)
 from tests.factories import PASSWORD, make_household
 from tests.households.national_builders import PERSON_HEADER, PERSON_TITLES, household_rows, planted_export, write_sheet
@@ -118,11 +119,82 @@ def test_it_downloads_one_workbook_with_a_summary_and_a_sheet_per_rule(world, cl
     assert rows[0][4] == "说明" and "66岁" in rows[1][4]
 
 
+@pytest.mark.parametrize("role", ["coordinator", "township_staff", "village_cadre"])
 @pytest.mark.parametrize("name", ["national_overview", "national_hits", "national_discrepancies"])
-def test_it_keeps_the_queries_of_a_page_bounded(world, client, taken, django_assert_max_num_queries, name):
-    _login(client, "coordinator")
+def test_it_keeps_the_queries_of_a_page_bounded(world, client, taken, django_assert_max_num_queries, name, role):
+    _login(client, role)
     with django_assert_max_num_queries(16):
         assert client.get(reverse(f"households:{name}") + "?status=all").status_code == 200
+
+
+@pytest.fixture
+def scattered_hits(world):
+    """Hits over four villages and none, created out of order; a fifth village of the first
+    township whose code sorts after the second township's villages."""
+    snapshot = NationalSnapshot.objects.create(county=world.county, taken_on="2026-06-30", status=SnapshotStatus.READY)
+    v1, v2, v3 = world.villages
+    late = Village.objects.create(township=world.townships[0], name="甲县第1镇9村", code="990101109999")
+    for village, rules in [(v3, "6.03 1.06 6.03"), (None, "7.02 1.06"), (late, "1.06 6.03 1.06 7.02 1.06"), (v1, "7.02 6.03"), (v2, "1.06")]:
+        for n, rule in enumerate(rules.split()):
+            NationalCheckHit.objects.create(
+                county=world.county, source="system", rule=rule, subject_key=f"{9 - n}-{village.pk if village else 0}",
+                village=village, village_label=village.name if village else "外县某村", explanation=f"{rule}：测试",
+                first_snapshot=snapshot, last_snapshot=snapshot,
+            )
+    NationalCheckHit.objects.create(  # exempt: only under 豁免 and 全部
+        county=world.county, source="system", rule="1.06", subject_key="0-exempt", village=v1, village_label=v1.name,
+        explanation="豁免的", first_snapshot=snapshot, last_snapshot=snapshot, status=HitStatus.EXEMPT, reason="已核实",
+    )
+    return [v1, v2, late, v3, None]  # township code, then village code; no village last
+
+
+def _walk_pages(client, query: str, name: str = "national_hits") -> tuple[list[int], int]:
+    """Every row's pk page by page, and the total the page shows."""
+    seen, number = [], 1
+    while True:
+        page = client.get(reverse(f"households:{name}") + f"?{query}&page={number}").context["page"]
+        seen += [hit.pk for hit in page.object_list]
+        if not page.has_next():
+            return seen, page.paginator.count
+        number += 1
+
+
+@pytest.mark.parametrize("role, query", [
+    ("coordinator", "status=open"), ("coordinator", "status=all"), ("coordinator", "rule=1.06"),
+    ("township_staff", "status=open"), ("village_cadre", "status=all"),
+])
+def test_it_pages_hits_in_village_order_each_once(world, client, scattered_hits, monkeypatch, role, query):
+    monkeypatch.setattr(national_views, "PAGE_SIZE", 3)
+    visible = {
+        "coordinator": scattered_hits, "township_staff": [world.villages[0], world.villages[1], scattered_hits[2]],
+        "village_cadre": [world.villages[0]],
+    }[role]
+    order = [village.pk if village else None for village in visible]
+    wanted = [
+        hit for hit in NationalCheckHit.objects.all() if hit.village_id in order
+        and (hit.status != HitStatus.EXEMPT or "status=all" in query) and (hit.rule == "1.06" or "rule=" not in query)
+    ]
+    expected = [hit.pk for hit in sorted(wanted, key=lambda hit: (order.index(hit.village_id), hit.rule, hit.subject_key))]
+    _login(client, role)
+    assert _walk_pages(client, query) == (expected, len(expected))
+
+
+def test_it_pages_discrepancies_in_village_order_each_once(world, client, taken, monkeypatch):
+    monkeypatch.setattr(national_views, "PAGE_SIZE", 2)
+    place = {village.pk: n for n, village in enumerate(world.villages)}  # by code: township, then village
+    found = NationalDiscrepancy.objects.all()
+    expected = [item.pk for item in sorted(found, key=lambda item: (place.get(item.village_id, 99), item.kind, item.subject_key))]
+    assert len(expected) > 4
+    _login(client, "coordinator")
+    assert _walk_pages(client, "status=all", "national_discrepancies") == (expected, len(expected))
+
+
+def test_it_counts_hits_per_rule_before_the_rule_filter(world, client, scattered_hits):
+    _login(client, "coordinator")
+    response = client.get(reverse("households:national_hits") + "?rule=6.03")
+    assert [(code, n) for code, _, n in response.context["per_rule"]] == [("1.06", 6), ("6.03", 4), ("7.02", 3)]
+    assert response.context["page"].paginator.count == 4
+    assert "共 4 条" in response.content.decode()
 
 
 def test_it_reveals_id_numbers_in_the_workbook_only_for_villages_the_user_may_change(world, taken):
@@ -138,3 +210,17 @@ def test_it_reveals_id_numbers_in_the_workbook_only_for_villages_the_user_may_ch
         expected = hit.id_number if hit.village_id == own.pk else mask_id_number(hit.id_number)
         assert expected in shown
     assert not shown & {hit.id_number for hit in hits if hit.village_id != own.pk}
+
+
+def test_it_counts_fixed_exempt_and_verified_hits_per_village(world, client, scattered_hits):
+    v1, _, _, v3, _ = scattered_hits
+    later = NationalSnapshot.objects.create(county=world.county, taken_on="2026-07-30", status=SnapshotStatus.READY)
+    NationalCheckHit.objects.filter(village=v1, rule="7.02").update(status=HitStatus.FIXED, reason="已改")
+    NationalCheckHit.objects.filter(village=v3, rule="6.03", subject_key__startswith="9").update(status=HitStatus.FIXED, gone_snapshot=later)
+    NationalCheckHit.objects.filter(village=v3, rule="1.06").update(gone_snapshot=later)
+    _login(client, "coordinator")
+    rows = {row.village_id: row for row in client.get(reverse("households:national_overview")).context["progress"]}
+    counts = {pk: (row.open_hits, row.fixed_waiting, row.exempt, row.verified, row.to_zero) for pk, row in rows.items()}
+    assert counts[v1.pk] == (1, 1, 1, 0, 2)
+    assert counts[v3.pk] == (1, 0, 0, 2, 1)
+    assert counts[None] == (2, 0, 0, 0, 2)  # 未匹配到村, last
