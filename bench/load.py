@@ -83,28 +83,29 @@ def main() -> int:
         _manage(env, "collectstatic", "--noinput", "-v0")
 
         port = _free_port()
-        worker = _start(stack, env, [".venv/bin/celery", "-A", "evalprep", "worker", "-l", "WARNING", "--concurrency", "1",
-                                     "-n", f"load-{os.getpid()}@%h"], work_dir / "worker.log")
+        _start(stack, env, [".venv/bin/celery", "-A", "evalprep", "worker", "-l", "WARNING", "--concurrency", "1",
+                            "-n", f"load-{os.getpid()}@%h"], work_dir / "worker.log")
         web = _start(stack, env, [".venv/bin/gunicorn", "evalprep.wsgi", "--bind", f"127.0.0.1:{port}",
                                   "--workers", str(args.web_workers), "--timeout", "120"], work_dir / "gunicorn.log")
         _wait_for(f"http://127.0.0.1:{port}/healthz/", web)
         ramp = round(args.users / args.spawn_rate) + args.settle
         first_job = _job_high_water()
         started = time.monotonic()
-        subprocess.run(
+        locust = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load_users.py"), "--headless",
              "--host", f"http://127.0.0.1:{port}", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
              "--run-time", f"{args.run_time + ramp}s", "--stop-timeout", "15", "--csv", str(work_dir / "locust"),
              "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
+            cwd=ROOT, check=False, capture_output=True, text=True,
             env={**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_MAX_REQUESTS": str(args.max_requests),
                  "LOAD_SETTLE": str(args.settle)},
         )
+        (work_dir / "locust.log").write_text(locust.stdout + locust.stderr, encoding="utf-8")
+        if not (work_dir / "locust_stats.csv").exists():
+            raise SystemExit(f"locust stopped with {locust.returncode}:\n{locust.stderr[-3000:]}")
         elapsed = time.monotonic() - started - ramp
         dossiers = _dossiers_wait(after=first_job, timeout=600)
-        for process in (web, worker):
-            process.send_signal(signal.SIGTERM)
-        _header(args, env, elapsed)
+        _header(args, elapsed)
         ok = _report(work_dir / "locust_stats.csv", work_dir / "locust_failures.csv", dossiers)
         if args.keep:
             print(f"\n保留了数据库和文件，再次运行：bench/load.py --reuse {database_url} {work_dir}")
@@ -261,7 +262,7 @@ def _dossiers_wait(*, after: int, timeout: float) -> dict[str, int]:
 # --- the report ---------------------------------------------------------------
 
 
-def _header(args, env: dict[str, str], elapsed: float) -> None:
+def _header(args, elapsed: float) -> None:
     from django.db import connection
 
     from households.models import Household, Member
