@@ -34,12 +34,11 @@ class RosterFilterForm(forms.Form):
         # Groups of the chosen village only (or of the one village a cadre sees): a county
         # has about a thousand, too many for one list.
         groups = VillageGroup.objects.filter(village__in=villages).select_related("village").order_by("village__code", "number")
+        # A link with a group and no village is validated against every group the user sees.
         chosen = self.data.get("village") if self.is_bound else None
         if chosen:
             groups = groups.filter(village_id=chosen) if str(chosen).isdigit() else groups.none()
-        elif self.is_bound and self.data.get("group"):
-            pass  # a link with a group and no village: validated against every group the user sees
-        elif villages.count() > 1:
+        elif not (self.is_bound and self.data.get("group")) and villages.count() > 1:
             groups = groups.none()
             self.fields["group"].empty_label = "请先选择行政村"
         self.fields["group"].queryset = groups

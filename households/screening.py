@@ -695,11 +695,20 @@ def get_screening_flag_for_user(request: HttpRequest, pk: int) -> ScreeningFlag:
     return flag
 
 
-def _status_q(status: str, today: date) -> Q:
+def _decided() -> Exists:
     # EXISTS, not decision__isnull: for the LEFT JOIN Django writes for that, PostgreSQL
     # expects a few hundred rows and looks households up one flag at a time (0.1 s a township).
-    decided = Exists(ScreeningDecision.objects.filter(flag=OuterRef("pk")))
-    open_q = Q(~decided, resolved_at__isnull=True)
+    return Exists(ScreeningDecision.objects.filter(flag=OuterRef("pk")))
+
+
+def open_flag_q() -> Q:
+    """A flag still found by the latest run and not yet decided on."""
+    return Q(~_decided(), resolved_at__isnull=True)
+
+
+def _status_q(status: str, today: date) -> Q:
+    decided = _decided()
+    open_q = open_flag_q()
     return {
         "open": open_q,
         "new": open_q & Q(first_seen_at=F("last_seen_at")),

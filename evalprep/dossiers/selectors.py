@@ -79,6 +79,7 @@ def leader_dashboard(county: County, campaign) -> dict:
     A fixed number of queries (about a dozen), whatever the size of the county.
     """
     from households.models import Category, Household, MonitoringType, Risk, ScreeningFlag
+    from households.screening import open_flag_q
     from indicators.models import Item
     from indicators.selectors import readiness_by_area, readiness_by_item, readiness_by_unit, readiness_overall
 
@@ -114,7 +115,7 @@ def leader_dashboard(county: County, campaign) -> dict:
     data["flags"] = [
         {"label": str(rules.get(rule, rule)), "value": n, "url": _link("households:screening_worklist", rule=rule, status="open")}
         # A campaign's flags are all of its county's households: no join to the roster needed.
-        for rule, n in ScreeningFlag.objects.filter(campaign=campaign, resolved_at__isnull=True, decision__isnull=True)
+        for rule, n in ScreeningFlag.objects.filter(open_flag_q(), campaign=campaign)
         .values_list("rule").annotate(n=Count("pk")).order_by("-n", "rule")
     ]
     data["work"] = _work_figures(county, campaign)

@@ -58,7 +58,7 @@ def filter_field(field: BoundField) -> str:
         chosen = "" if value is None else str(getattr(value, "pk", value))
         options = format_html_join(
             "", '<option value="{}"{}>{}</option>',
-            ((value, " selected" if str(value) == chosen else "", label) for value, label in _choices(field.field)),
+            ((option, " selected" if str(option) == chosen else "", label) for option, label in _choices(field.field)),
         )
         control = format_html('<select name="{}" id="{}" class="form-select{}">{}</select>',
                               field.html_name, field.auto_id, invalid, options)

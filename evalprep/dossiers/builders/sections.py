@@ -32,7 +32,7 @@ from households.models import (
     Risk,
     ScreeningFlag,
 )
-from households.screening import flag_status
+from households.screening import flag_status, open_flag_q
 from indicators.models import ChecklistRow, EvidenceFile, RowStatus
 from indicators.selectors import (
     ACTIVE_ROWS,
@@ -397,9 +397,7 @@ class TopRisks(Section):
         flags = []
         villages = []
         if ctx.campaign is not None:
-            open_flags = ScreeningFlag.objects.filter(
-                campaign=ctx.campaign, household__in=households, resolved_at__isnull=True, decision__isnull=True
-            )
+            open_flags = ScreeningFlag.objects.filter(open_flag_q(), campaign=ctx.campaign, household__in=households)
             flags = [(str(label), n) for label, n in self._by_rule(open_flags)]
             villages = list(
                 open_flags.values(name=F("household__village__name"), township=F("household__village__township__name"))
@@ -443,8 +441,7 @@ class OverdueWork(Section):
             "status": r.get_status_display(), "days": (today - r.due_date).days if r.due_date else 0,
         } for r in rows[:500]]
         flags = ScreeningFlag.objects.filter(
-            campaign=campaign, household__village__township__county=ctx.county,
-            resolved_at__isnull=True, decision__isnull=True, due_date__lt=today,
+            open_flag_q(), campaign=campaign, household__village__township__county=ctx.county, due_date__lt=today,
         )
         by_village = defaultdict(int)
         for name in flags.values_list("household__village__name", flat=True):
