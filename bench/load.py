@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--database-url postgres://postgres@127.0.0.1:5432/postgres]
         [--redis-url redis://127.0.0.1:6379/14] [--villages 200] [--households 100000]
-        [--users 150] [--run-time 180] [--max-requests 40000] [--web-workers 5]
+        [--users 200] [--run-time 300] [--max-requests 40000] [--web-workers 5]
 
 Builds the demo county at the given size in a throwaway PostgreSQL database
 (timed, not part of the figures), writes a roster file per sampled village,
@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200, help="concurrent locust users")
     parser.add_argument("--spawn-rate", type=float, default=1, help="users logging in per second")
     parser.add_argument("--settle", type=int, default=30, help="seconds after the last login before counting")
-    parser.add_argument("--run-time", type=int, default=180, help="seconds counted")
+    parser.add_argument("--run-time", type=int, default=300, help="seconds counted")
     parser.add_argument("--max-requests", type=int, default=40_000)
     parser.add_argument("--web-workers", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database and files for --reuse")

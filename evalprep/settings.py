@@ -107,6 +107,9 @@ else:
     # opening one per request (a new backend costs about as much as a page).
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation: it pays off for reports that run for seconds, while a page's
+    # queries take milliseconds and a county-wide count would spend ~20 ms compiling.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -205,6 +208,19 @@ else:
         "control_folder": str(CELERY_DIR / "control"),
         "store_processed": False,
     }
+# The cache the web workers and the Celery worker share: the county-wide figures
+# (evalprep/core/figures.py) are computed once and read by every worker.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "evalprep"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+# County-wide figures (dashboard, readiness) are recomputed in the background once
+# older than this; 0 computes them for every reader. Older than the second, a reader waits for them.
+FIGURES_FRESH_SECONDS = env_int("FIGURES_FRESH_SECONDS", 60)
+FIGURES_STALE_SECONDS = env_int("FIGURES_STALE_SECONDS", 15 * 60)
+
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -58,6 +58,10 @@ class HouseholdAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["village", "group", "relocation_site"]
     inlines = [MemberInline, IncomeInline, RiskInline, MeasureInline, EventInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A household stays in its village: its number, its history and its screening flags say which.
+        return ["village"] if obj is not None else []
+
 
 @admin.register(Member)
 class MemberAdmin(SimpleHistoryAdmin):

@@ -476,6 +476,12 @@ class ScreeningFlag(models.Model):
 
     campaign = models.ForeignKey("core.Campaign", models.CASCADE, related_name="screening_flags", verbose_name=_("评估年度"))
     household = models.ForeignKey(Household, models.CASCADE, related_name="screening_flags", verbose_name=_("农户"))
+    # The household's village, copied (by save() and by every run's upsert) so that the worklist
+    # filters and counts a village's or a township's flags without joining every flag to its
+    # household. Neither the roster import nor the edit form ever moves a household.
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="+", editable=False, db_index=False, verbose_name=_("行政村")
+    )
     rule = models.CharField(_("筛查规则"), max_length=30, choices=ScreeningRule.choices)
     figure = models.DecimalField(_("数值"), max_digits=16, decimal_places=4, null=True, blank=True)
     threshold = models.DecimalField(_("阈值"), max_digits=16, decimal_places=4, null=True, blank=True)
@@ -492,10 +498,19 @@ class ScreeningFlag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "household", "rule"], name="screeningflag_unique_rule"),
         ]
-        indexes = [models.Index(fields=["campaign", "rule"], name="screeningflag_campaign_rule")]
+        indexes = [
+            models.Index(fields=["campaign", "rule"], name="screeningflag_campaign_rule"),
+            # The worklist: a village's (or a few villages') flags, counted by rule and due
+            # date, and a page read one due date at a time.
+            models.Index(fields=["campaign", "village", "due_date"], name="screeningflag_village_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household}：{self.get_rule_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.village_id = self.household.village_id
+        super().save(*args, **kwargs)
 
     @property
     def explanation(self) -> str:

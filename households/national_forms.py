@@ -1,7 +1,8 @@
 from django import forms
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
-from evalprep.core.models import Township, Village
+from evalprep.core.models import Township
 from households.models import DiscrepancyKind, HitStatus, NationalCheckSettings, Resolution, SnapshotSource
 from households.national_checks import RULES
 
@@ -51,10 +52,47 @@ class NationalUploadForm(forms.Form):
         return files
 
 
+class FixedChoices(BaseChoiceIterator):
+    """Choices already in (value, label) form that nothing changes. A form deep-copies and
+    re-normalizes a choice field's choices each time it is made: for a county's 200 villages and the
+    90 rules, about a millisecond of every list page; these are passed on as they are."""
+
+    def __init__(self, choices) -> None:
+        self.choices = tuple(choices)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __copy__(self) -> "FixedChoices":
+        return self
+
+    def __deepcopy__(self, memo) -> "FixedChoices":
+        return self
+
+
+class VillageFilterField(forms.TypedChoiceField):
+    """A list page's village filter: a plain choice over (pk, name) pairs, cleaned to the pk or None (a
+    model choice field would read the villages again, as model instances). Says what that field says."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            coerce=int, empty_value=None, required=False, label="行政村",
+            error_messages={"invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]},
+        )
+
+
+def _village_choices(villages) -> FixedChoices:
+    """(pk, name) of the given villages in code order: the list pages read their villages once, as
+    tuples (households.national_selectors.county_village_list), rather than a model instance each."""
+    return FixedChoices([("", "全部行政村"), *((v.pk, v.name) for v in sorted(villages, key=lambda v: v.code))])
+
+
 class HitFilterForm(forms.Form):
     source = forms.ChoiceField(choices=SnapshotSource.choices, required=False, label="数据来源")
-    village = forms.ModelChoiceField(queryset=Village.objects.none(), required=False, label="行政村", empty_label="全部行政村")
-    rule = forms.ChoiceField(choices=[("", "全部规则"), *((r.code, f"{r.code} {r.title}") for r in RULES)], required=False, label="规则")
+    village = VillageFilterField()
+    rule = forms.ChoiceField(
+        choices=FixedChoices([("", "全部规则"), *((r.code, f"{r.code} {r.title}") for r in RULES)]), required=False, label="规则",
+    )
     status = forms.ChoiceField(
         choices=[("open", "待处理"), ("fixed", "已整改待核验"), ("exempt", "豁免"), ("gone", "已消失（核销）"), ("all", "全部")],
         required=False, label="状态",
@@ -62,7 +100,7 @@ class HitFilterForm(forms.Form):
 
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages
+        self.fields["village"].choices = _village_choices(villages)
 
 
 class HitMarkForm(forms.Form):
@@ -71,7 +109,7 @@ class HitMarkForm(forms.Form):
 
 
 class DiscrepancyFilterForm(forms.Form):
-    village = forms.ModelChoiceField(queryset=Village.objects.none(), required=False, label="行政村", empty_label="全部行政村")
+    village = VillageFilterField()
     kind = forms.ChoiceField(choices=[("", "全部类型"), *DiscrepancyKind.choices], required=False, label="类型")
     status = forms.ChoiceField(
         choices=[("open", "未处理"), ("resolved", "已处理待消失"), ("gone", "已消失"), ("all", "全部")], required=False, label="状态"
@@ -79,7 +117,7 @@ class DiscrepancyFilterForm(forms.Form):
 
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages
+        self.fields["village"].choices = _village_choices(villages)
 
 
 class DiscrepancyResolveForm(forms.Form):

@@ -5,9 +5,12 @@ zero, and the results workbook."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
+from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,8 +19,10 @@ from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Campaign, Village
 from evalprep.core.paging import GroupedRows
-from evalprep.core.scoping import get_or_404, scope_for, villages_visible_to, writable_villages
+from evalprep.core.scoping import get_or_404, scope_for, villages_visible_to
 from households.models import (
+    DiscrepancyField,
+    DiscrepancyKind,
     HitStatus,
     NationalCheckHit,
     NationalDiscrepancy,
@@ -36,9 +41,34 @@ def county_villages(user, campaign: Campaign) -> QuerySet[Village]:
     return villages_visible_to(user).filter(township__county_id=campaign.county_id)
 
 
-def writable_village_ids(user, campaign: Campaign) -> set[int]:
-    """The campaign's villages whose hits and discrepancies the user may handle."""
-    return set(writable_villages(user).filter(township__county_id=campaign.county_id).values_list("pk", flat=True))
+class CountyVillage(NamedTuple):
+    pk: int
+    name: str
+    code: str
+    township_id: int
+    township_name: str
+    township_code: str
+
+
+def county_village_list(user, campaign: Campaign) -> list[CountyVillage]:
+    """The campaign county's villages the user sees, in list order (township code, village code): one
+    query, which the list pages use for their village filter, their row order and who may change what."""
+    rows = county_villages(user, campaign).order_by("township__code", "code").values_list(
+        "pk", "name", "code", "township_id", "township__name", "township__code",
+    )
+    return [CountyVillage(*row) for row in rows]
+
+
+def writable_among(user, campaign: Campaign, villages: list[CountyVillage]) -> set[int]:
+    """Which of `villages` (the user's, from county_village_list) the user may change, i.e. handle
+    their hits and discrepancies: the rule of evalprep.core.scoping.village_write_q, applied without a query."""
+    scope = scope_for(user)
+    if campaign.county_id in scope.write_county_ids:
+        return {village.pk for village in villages}
+    return {
+        village.pk for village in villages
+        if village.pk in scope.village_ids or village.township_id in scope.write_township_ids
+    }
 
 
 def _visible_rows(rows: QuerySet, user, campaign: Campaign) -> QuerySet:
@@ -111,36 +141,91 @@ def hits_filtered(user, campaign: Campaign, hit_filter: HitFilter) -> QuerySet[N
     return hits.filter(rule=hit_filter.rule) if hit_filter.rule else hits
 
 
-def hits_listed(user, campaign: Campaign, hit_filter: HitFilter) -> tuple[GroupedRows, list[tuple[str, str, int]]]:
+@dataclass(slots=True)
+class HitRow:
+    """One line of the hits list: what the page shows, without a model instance per row."""
+    pk: int
+    village_id: int | None
+    village_label: str
+    village_name: str
+    rule: str
+    rule_title: str
+    explanation: str
+    reopened: bool
+    status: str
+    status_label: str
+    reason: str
+    status_by_name: str
+    status_at: datetime | None
+    gone_on: date | None  # the date of the snapshot it is gone from (taken_on is never empty)
+    can_mark: bool = False  # set by the view
+    mark_url: str = ""
+
+
+_HIT_ROW_FIELDS = (
+    "pk", "village_id", "village_label", "village__name", "rule", "explanation", "reopened", "status", "reason",
+    "status_by_name", "status_at", "gone_snapshot__taken_on",
+)
+
+
+def hits_listed(
+    user, campaign: Campaign, hit_filter: HitFilter, villages: list[CountyVillage],
+) -> tuple[GroupedRows, list[tuple[str, str, int]]]:
     """The hits the filter asks for, to page through in village order, and the count per rule (before
-    the rule filter): both counts come from one grouped query."""
+    the rule filter): both counts come from one grouped query. `villages` are the user's (county_village_list)."""
     hits = _hits_of_any_rule(user, campaign, hit_filter)
     per_rule, per_village = _grouped_counts(hits, "rule", hit_filter.rule)
     counts = [(rule.code, rule.title, per_rule[rule.code]) for rule in RULES if per_rule.get(rule.code)]
     if hit_filter.rule:
         hits = hits.filter(rule=hit_filter.rule)
-    rows = _village_ordered(hits.select_related("village", "gone_snapshot"), per_village, then_by=("rule", "subject_key"))
+    status_labels = {value: str(label) for value, label in HitStatus.choices}
+
+    def hit_row(pk, village_id, village_label, village_name, rule, explanation, reopened, status, reason,
+                status_by_name, status_at, gone_on) -> HitRow:
+        known = RULES_BY_CODE.get(rule)
+        return HitRow(
+            pk, village_id, village_label, village_name or village_label, rule, known.title if known else rule,
+            explanation, reopened, status, status_labels.get(status, status), reason, status_by_name, status_at, gone_on,
+        )
+
+    rows = _village_ordered(
+        hits.values_list(*_HIT_ROW_FIELDS), per_village, villages, then_by=("rule", "subject_key"), make=hit_row,
+    )
     return rows, counts
 
 
 def _grouped_counts(rows: QuerySet, field: str, chosen: str) -> tuple[dict[str, int], dict[int | None, int]]:
-    """Rows per value of `field`, and per village of the rows whose `field` is `chosen` (all if none is)."""
+    """Rows per value of `field`, and per village of the rows whose `field` is `chosen` (all if none is).
+
+    A county's hits are some 5,000 (village, rule) groups: their SQL is run directly, without the ORM's
+    per-row conversion (the count is already an int)."""
+    grouped = rows.values_list("village_id", field).annotate(n=Count("*")).order_by()
+    sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+    with connections[grouped.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     per_value: dict[str, int] = defaultdict(int)
     per_village: dict[int | None, int] = defaultdict(int)
-    for village_id, value, n in rows.values_list("village_id", field).annotate(n=Count("*")).order_by():
+    for village_id, value, n in found:
         per_value[value] += n
         if not chosen or value == chosen:
             per_village[village_id] += n
     return per_value, per_village
 
 
-def _village_ordered(rows: QuerySet, per_village: dict[int | None, int], *, then_by: tuple[str, ...]) -> GroupedRows:
-    """Rows in village order (township code, village code; rows with no village last), then by
-    `then_by`: a page reads only the villages it spans, and nothing sorts the whole list."""
-    order: list[int | None] = list(
-        Village.objects.filter(pk__in=[pk for pk in per_village if pk is not None])
-        .order_by("township__code", "code").values_list("pk", flat=True)
-    )
+def _village_ordered(
+    rows: QuerySet, per_village: dict[int | None, int], villages: list[CountyVillage], *,
+    then_by: tuple[str, ...], make: Callable[..., object],
+) -> GroupedRows:
+    """Rows (a values_list queryset, each made into a row object by `make`) in village order (township
+    code, village code; rows with no village last), then by `then_by`: a page reads only the villages it
+    spans, and nothing sorts the whole list. `villages` are the user's, already in that order."""
+    order: list[int | None] = [village.pk for village in villages if village.pk in per_village]
+    if len(order) < len(per_village) - (None in per_village):  # a row of a village the user does not see
+        order = list(
+            Village.objects.filter(pk__in=[pk for pk in per_village if pk is not None])
+            .order_by("township__code", "code").values_list("pk", flat=True)
+        )
     if None in per_village:
         order.append(None)
 
@@ -151,7 +236,7 @@ def _village_ordered(rows: QuerySet, per_village: dict[int | None, int], *, then
         ordered = rows.filter(spanned).order_by(
             F("village__township__code").asc(nulls_last=True), F("village__code").asc(nulls_last=True), *then_by
         )
-        return list(ordered[offset:offset + limit])
+        return [make(*row) for row in ordered[offset:offset + limit]]
 
     return GroupedRows([(pk, per_village[pk]) for pk in order], read)
 
@@ -172,11 +257,15 @@ class VillageProgress:
         return self.open_hits + self.fixed_waiting + self.open_discrepancies
 
 
-def village_progress(user, campaign: Campaign, *, today: date | None = None) -> list[VillageProgress]:
-    """How far each village the user sees is from zero: three grouped queries."""
+def village_progress(
+    user, campaign: Campaign, *, villages: list[CountyVillage] | None = None, today: date | None = None,
+) -> list[VillageProgress]:
+    """How far each village the user sees (`villages`, from county_village_list, read if not given) is
+    from zero: two grouped queries."""
     today = today or timezone.localdate()
-    villages = county_villages(user, campaign).select_related("township").order_by("township__code", "code")
-    rows = {v.pk: VillageProgress(v.pk, f"{v.township.name}{v.name}") for v in villages}
+    if villages is None:
+        villages = county_village_list(user, campaign)
+    rows = {v.pk: VillageProgress(v.pk, f"{v.township_name}{v.name}") for v in villages}
     rows[None] = VillageProgress(None, "未匹配到村")
     # Per village and status, how many and how many of those gone: grouped in the order of the index
     # nathit_list (migration 0005), so PostgreSQL reads neither the rows nor a sort.
@@ -213,9 +302,38 @@ class DiscrepancyFilter:
     status: str = "open"  # open, resolved, gone, all
 
 
-def discrepancies_listed(user, campaign: Campaign, flt: DiscrepancyFilter) -> tuple[GroupedRows, dict[str, int]]:
+@dataclass(slots=True)
+class DiscrepancyRow:
+    """One line of the discrepancies list, without a model instance per row."""
+    pk: int
+    village_id: int | None
+    village_name: str
+    kind_label: str
+    field_label: str
+    explanation: str
+    deadline: date
+    overdue: bool
+    resolution: str
+    resolution_label: str
+    resolution_note: str
+    resolved_by_name: str
+    resolved_at: datetime | None
+    gone_on: date | None  # the date of the snapshot it is gone from (taken_on is never empty)
+    can_resolve: bool = False  # set by the view
+    resolve_url: str = ""
+
+
+_DISCREPANCY_ROW_FIELDS = (
+    "pk", "village_id", "village__name", "kind", "field", "explanation", "deadline", "resolution", "resolution_note",
+    "resolved_by_name", "resolved_at", "gone_snapshot__taken_on",
+)
+
+
+def discrepancies_listed(
+    user, campaign: Campaign, flt: DiscrepancyFilter, villages: list[CountyVillage], *, today: date | None = None,
+) -> tuple[GroupedRows, dict[str, int]]:
     """The discrepancies the filter asks for, to page through in village order, and the count per kind
-    (before the kind filter)."""
+    (before the kind filter). `villages` are the user's (county_village_list)."""
     found = discrepancies_visible_to(user, campaign)
     if flt.village_id:
         found = found.filter(village_id=flt.village_id)
@@ -228,7 +346,24 @@ def discrepancies_listed(user, campaign: Campaign, flt: DiscrepancyFilter) -> tu
     per_kind, per_village = _grouped_counts(found, "kind", flt.kind)
     if flt.kind:
         found = found.filter(kind=flt.kind)
-    rows = _village_ordered(found.select_related("village", "gone_snapshot"), per_village, then_by=("kind", "subject_key"))
+    today = today or timezone.localdate()
+    kinds = {value: str(label) for value, label in DiscrepancyKind.choices}
+    fields = {value: str(label) for value, label in DiscrepancyField.choices}
+    resolutions = {value: str(label) for value, label in Resolution.choices}
+    still_open = (Resolution.OPEN, Resolution.SYSTEM_TO_FIX)  # as OPEN_DISCREPANCY
+
+    def discrepancy_row(pk, village_id, village_name, kind, field, explanation, deadline, resolution, resolution_note,
+                        resolved_by_name, resolved_at, gone_on) -> DiscrepancyRow:
+        return DiscrepancyRow(
+            pk, village_id, village_name or "", kinds.get(kind, kind), fields.get(field, field) if field else "",
+            explanation, deadline, gone_on is None and resolution in still_open and deadline < today,
+            resolution, resolutions.get(resolution, resolution), resolution_note, resolved_by_name, resolved_at, gone_on,
+        )
+
+    rows = _village_ordered(
+        found.values_list(*_DISCREPANCY_ROW_FIELDS), per_village, villages, then_by=("kind", "subject_key"),
+        make=discrepancy_row,
+    )
     return rows, per_kind
 
 

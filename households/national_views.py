@@ -2,6 +2,7 @@
 suspect-data checks (疑点数据核查)."""
 
 
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,13 +10,19 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from evalprep.core.http import file_response
+from evalprep.core.http import file_response, url_for_each
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import Campaign, Township
 from evalprep.core.scoping import (
@@ -29,9 +36,16 @@ from evalprep.core.scoping import (
 from evalprep.core.services import audit_log
 from evalprep.dossiers.services import job_start
 from households.jobs import national_import_job
-from households.models import DiscrepancyKind, NationalCheckHit, NationalDiscrepancy, Resolution, SnapshotSource
+from households.models import (
+    DiscrepancyKind,
+    NationalCheckHit,
+    NationalDiscrepancy,
+    NationalSnapshot,
+    SnapshotSource,
+    SnapshotStatus,
+)
 from households.national import national_snapshot_create
-from households.national_checks import FAMILIES, RULES, RULES_BY_CODE, check_context, check_settings_for
+from households.national_checks import FAMILIES, RULES, check_context, check_settings_for
 from households.national_forms import (
     DiscrepancyFilterForm,
     DiscrepancyResolveForm,
@@ -41,8 +55,11 @@ from households.national_forms import (
     NationalUploadForm,
 )
 from households.national_selectors import (
+    CountyVillage,
     DiscrepancyFilter,
     HitFilter,
+    VillageProgress,
+    county_village_list,
     county_villages,
     discrepancies_listed,
     get_discrepancy_for_user,
@@ -55,7 +72,7 @@ from households.national_selectors import (
     latest_snapshot,
     snapshots_visible_to,
     village_progress,
-    writable_village_ids,
+    writable_among,
 )
 from households.national_services import (
     national_check_settings_save,
@@ -66,6 +83,7 @@ from households.national_services import (
 from households.reconciliation import discrepancy_resolve
 
 PAGE_SIZE = 50
+RECENT_SNAPSHOTS = 10  # listed on the overview
 INLINE_BYTES = 2 * 1024 * 1024  # larger uploads go to a background job with a progress bar
 
 
@@ -75,6 +93,25 @@ def _campaign(request: HttpRequest) -> Campaign:
     if campaign is None or not county_villages(request.user, campaign).exists():
         raise Http404
     return campaign
+
+
+def _campaign_villages(request: HttpRequest) -> tuple[Campaign, list[CountyVillage]]:
+    """The user's current campaign and the villages of its county they see (at least one): for the
+    list pages, which need those villages anyway."""
+    campaign = current_campaign_for(request.user)
+    villages = county_village_list(request.user, campaign) if campaign is not None else []
+    if not villages:
+        raise Http404
+    return campaign, villages
+
+
+def _row_form_fields(request: HttpRequest, template_name: str, rows: list, flag: str) -> str:
+    """The fields that every row's form of a list page shares (CSRF token, the address to come back to,
+    the choices), rendered once for the page when a row has a form (`flag` set): the rows add only
+    their action."""
+    if not any(getattr(row, flag) for row in rows):
+        return ""
+    return render_to_string(template_name, {"csrf_token": get_token(request), "next_url": request.get_full_path()})
 
 
 def _upload_townships(request: HttpRequest, campaign: Campaign) -> tuple[bool, list[Township]]:
@@ -89,18 +126,56 @@ def _upload_townships(request: HttpRequest, campaign: Campaign) -> tuple[bool, l
 
 @login_required
 def national_overview(request: HttpRequest) -> HttpResponse:
-    campaign = _campaign(request)
+    campaign, villages = _campaign_villages(request)
     county_wide, townships = _upload_townships(request, campaign)
+    progress = village_progress(request.user, campaign, villages=villages)
+    snapshots = list(snapshots_visible_to(request.user, campaign)[:RECENT_SNAPSHOTS])
     context = {
         "campaign": campaign,
-        "progress": village_progress(request.user, campaign),
-        "snapshots": snapshots_visible_to(request.user, campaign)[:10],
-        "latest": latest_snapshot(request.user, campaign),
-        "latest_roster": latest_snapshot(request.user, campaign, SnapshotSource.ROSTER),
+        "progress": progress,
+        "progress_rows": _progress_rows(progress),
+        "snapshots": snapshots,
+        "latest": _latest_of(snapshots, request, campaign, SnapshotSource.SYSTEM),
+        "latest_roster": _latest_of(snapshots, request, campaign, SnapshotSource.ROSTER),
         "can_upload": county_wide or townships.exists(),
         "can_manage": county_wide,
     }
     return render(request, "households/national/overview.html", context)
+
+
+def _latest_of(recent: list[NationalSnapshot], request: HttpRequest, campaign: Campaign, source: str) -> NationalSnapshot | None:
+    """latest_snapshot(), taken from the most recent snapshots (in the same order) when it is among them."""
+    found = next((s for s in recent if s.source == source and s.status == SnapshotStatus.READY), None)
+    if found is None and len(recent) == RECENT_SNAPSHOTS:
+        return latest_snapshot(request.user, campaign, source)
+    return found
+
+
+def _progress_rows(progress: list[VillageProgress]) -> SafeString:
+    """The rows of the overview's progress table (a county has some 200 villages), written in one pass:
+    as template tags, their 3,000 lookups and escapes would cost more than the rest of the page. Plain
+    digits, as before (there is no thousands separator to lose)."""
+    hits_url, discrepancies_url = reverse("households:national_hits"), reverse("households:national_discrepancies")
+    cleared = escape(gettext("已清零"))
+    rows = []
+    for row in progress:
+        label = escape(row.label)
+        to_zero = row.to_zero
+        if row.village_id:
+            label = f'<a href="{hits_url}?village={row.village_id}">{label}</a>'
+            discrepancies = f'<a href="{discrepancies_url}?village={row.village_id}">{row.open_discrepancies}</a>'
+        else:
+            discrepancies = row.open_discrepancies
+        rows.append(
+            f'\n      <tr>\n        <td>{label}</td>\n'
+            f'        <td class="text-end fw-bold {"text-danger" if to_zero else "text-success"}">{to_zero or cleared}</td>\n'
+            f'        <td class="text-end">{row.open_hits}</td><td class="text-end">{row.fixed_waiting}</td>'
+            f'<td class="text-end">{row.exempt}</td><td class="text-end">{row.verified}</td>\n'
+            f'        <td class="text-end">{discrepancies}</td>\n'
+            f'        <td class="text-end {"text-danger" if row.overdue_discrepancies else ""}">{row.overdue_discrepancies}</td>\n'
+            f'      </tr>\n    '
+        )
+    return mark_safe("".join(rows))  # every value from the database is escaped above
 
 
 @login_required
@@ -165,28 +240,28 @@ def national_roster_check(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("households:national_hits") + f"?source={SnapshotSource.ROSTER}")
 
 
-def _hit_filter(request: HttpRequest, campaign: Campaign) -> tuple[HitFilterForm, HitFilter]:
-    villages = county_villages(request.user, campaign).order_by("code")
+def _hit_filter(request: HttpRequest, villages: list[CountyVillage]) -> tuple[HitFilterForm, HitFilter]:
     form = HitFilterForm(request.GET or None, villages=villages)
     if not form.is_valid():
         return form, HitFilter()
     data = form.cleaned_data
     return form, HitFilter(
-        source=data["source"] or SnapshotSource.SYSTEM, village_id=data["village"].pk if data["village"] else None,
-        rule=data["rule"], status=data["status"] or "open",
+        source=data["source"] or SnapshotSource.SYSTEM, village_id=data["village"], rule=data["rule"],
+        status=data["status"] or "open",
     )
 
 
 @login_required
 def national_hits(request: HttpRequest) -> HttpResponse:
-    campaign = _campaign(request)
-    form, hit_filter = _hit_filter(request, campaign)
-    hits, per_rule = hits_listed(request.user, campaign, hit_filter)
+    campaign, villages = _campaign_villages(request)
+    form, hit_filter = _hit_filter(request, villages)
+    hits, per_rule = hits_listed(request.user, campaign, hit_filter, villages)
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = writable_village_ids(request.user, campaign) if page.object_list else set()
+    writable = writable_among(request.user, campaign, villages) if page.object_list else set()
+    mark_url = url_for_each("households:national_hit_mark")
     for hit in page.object_list:
-        hit.rule_title = RULES_BY_CODE[hit.rule].title if hit.rule in RULES_BY_CODE else hit.rule
-        hit.can_mark = hit.village_id in writable and hit.gone_snapshot_id is None
+        hit.can_mark = hit.village_id in writable and hit.gone_on is None
+        hit.mark_url = mark_url(hit.pk) if hit.can_mark else ""
     query = request.GET.copy()
     query.pop("page", None)
     rule_query = query.copy()
@@ -194,16 +269,33 @@ def national_hits(request: HttpRequest) -> HttpResponse:
     context = {
         "campaign": campaign, "form": form, "page": page, "per_rule": per_rule, "hit_filter": hit_filter,
         "query": query.urlencode(), "rule_query": rule_query.urlencode(),
+        "rule_buttons": _rule_buttons(per_rule, hit_filter.rule, rule_query.urlencode()),
+        "mark_fields": _row_form_fields(request, "households/national/_hit_mark_fields.html", page.object_list, "can_mark"),
     }
     return render(request, "households/national/hits.html", context)
 
 
+#: The rule buttons of the hits page show the start of each rule's title.
+_SHORT_TITLES = {rule.code: Truncator(rule.title).chars(14) for rule in RULES}
+
+
+def _rule_buttons(per_rule: list[tuple[str, str, int]], chosen: str, rule_query: str) -> list[tuple]:
+    """(code, title, short title, count, query, button style) of each rule with hits: one button each,
+    which keeps the page's other filters."""
+    return [
+        (code, title, _SHORT_TITLES[code], n,
+         format_html("{}&rule={}", rule_query, code) if rule_query else format_html("rule={}", code),
+         "btn-secondary" if code == chosen else "btn-outline-secondary")
+        for code, title, n in per_rule
+    ]
+
+
 @login_required
 def national_hits_export(request: HttpRequest) -> HttpResponse:
-    campaign = _campaign(request)
-    _, hit_filter = _hit_filter(request, campaign)
+    campaign, villages = _campaign_villages(request)
+    _, hit_filter = _hit_filter(request, villages)
     content = hits_workbook(
-        hits_filtered(request.user, campaign, hit_filter), reveal_village_ids=writable_village_ids(request.user, campaign),
+        hits_filtered(request.user, campaign, hit_filter), reveal_village_ids=writable_among(request.user, campaign, villages),
         reveal_unmatched=can_manage_county(request.user, campaign.county_id),
     )
     audit_log(user=request.user, action="national_hits_exported", county_id=campaign.county_id,
@@ -247,25 +339,27 @@ def _redirect_next(request: HttpRequest, fallback: str) -> HttpResponse:
 
 @login_required
 def national_discrepancies(request: HttpRequest) -> HttpResponse:
-    campaign = _campaign(request)
-    villages = county_villages(request.user, campaign).order_by("code")
+    campaign, villages = _campaign_villages(request)
     form = DiscrepancyFilterForm(request.GET or None, villages=villages)
     flt = DiscrepancyFilter()
     if form.is_valid():
         data = form.cleaned_data
-        flt = DiscrepancyFilter(village_id=data["village"].pk if data["village"] else None, kind=data["kind"], status=data["status"] or "open")
-    found, per_kind = discrepancies_listed(request.user, campaign, flt)
+        flt = DiscrepancyFilter(village_id=data["village"], kind=data["kind"], status=data["status"] or "open")
+    found, per_kind = discrepancies_listed(request.user, campaign, flt, villages)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = writable_village_ids(request.user, campaign) if page.object_list else set()
-    today = timezone.localdate()
+    writable = writable_among(request.user, campaign, villages) if page.object_list else set()
+    resolve_url = url_for_each("households:national_discrepancy_resolve")
     for item in page.object_list:
-        item.can_resolve = item.village_id in writable and item.gone_snapshot_id is None
-        item.overdue = item.gone_snapshot_id is None and item.resolution in ("", Resolution.SYSTEM_TO_FIX) and item.deadline < today
+        item.can_resolve = item.village_id in writable and item.gone_on is None
+        item.resolve_url = resolve_url(item.pk) if item.can_resolve else ""
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "campaign": campaign, "form": form, "page": page, "query": query.urlencode(), "flt": flt,
         "kinds": [(value, label, per_kind.get(value, 0)) for value, label in DiscrepancyKind.choices],
+        "resolve_fields": _row_form_fields(
+            request, "households/national/_discrepancy_resolve_fields.html", page.object_list, "can_resolve",
+        ),
     }
     return render(request, "households/national/discrepancies.html", context)
 

@@ -190,9 +190,11 @@ def _no_number() -> Cast:
 
 
 def _hits(queryset: QuerySet, *, hh: str = "pk", figure=None, threshold=None, **facts) -> QuerySet:
-    """The columns a run reads from every rule: household id, figure, threshold, facts."""
+    """The columns a run reads from every rule: household id, its village, figure, threshold, facts.
+    `hh` is the household id: "pk" of a household queryset, "household_id" of one of its rows."""
     return queryset.annotate(
         hh=F(hh),
+        hh_village=F("village_id" if hh == "pk" else "household__village_id"),
         figure=figure if figure is not None else _no_number(),
         threshold=threshold if threshold is not None else _no_number(),
         facts=JSONObject(**facts),
@@ -396,7 +398,7 @@ class ScreeningResult:
 
 
 _FLAG_COLUMNS = (
-    "campaign_id", "household_id", "rule", "figure", "threshold", "facts",
+    "campaign_id", "household_id", "village_id", "rule", "figure", "threshold", "facts",
     "first_seen_at", "last_seen_at", "resolved_at", "due_date",
 )
 
@@ -414,7 +416,7 @@ def screening_run(*, campaign: Campaign, villages: Iterable[Village] | QuerySet[
     due = timezone.localdate(now) + timedelta(days=context.thresholds.decision_days)
     flags = ScreeningFlag.objects.filter(campaign=campaign, rule__in=list(RULES))
     if village_ids is not None:
-        flags = flags.filter(household__village_id__in=village_ids)
+        flags = flags.filter(village_id__in=village_ids)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The correlated subqueries' cost estimates trip JIT compilation, which
@@ -452,17 +454,18 @@ def _scope_label(village_ids: tuple[int, ...] | None) -> str:
 
 def _flags_upsert(hits: QuerySet, *, campaign: Campaign, rule: str, now, due: date) -> None:
     """INSERT the rule's hits as flags; a flag already there gets the new figures,
-    is seen now and, if it had gone, opens again with a new deadline."""
-    inner_sql, inner_params = hits.values("hh", "figure", "threshold", "facts").query.sql_with_params()
+    is seen now and, if it had gone, opens again with a new deadline. Its village is the
+    household's, again (a household keeps its village; should one ever move, its flags follow)."""
+    inner_sql, inner_params = hits.values("hh", "hh_village", "figure", "threshold", "facts").query.sql_with_params()
     qn = connection.ops.quote_name
     table = qn(ScreeningFlag._meta.db_table)
     meta = ScreeningFlag._meta
     seen = meta.get_field("last_seen_at").get_db_prep_value(now, connection)
     due_value = meta.get_field("due_date").get_db_prep_value(due, connection)
-    updated = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in ("figure", "threshold", "facts", "last_seen_at"))
+    updated = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in ("village_id", "figure", "threshold", "facts", "last_seen_at"))
     sql = (
         f"INSERT INTO {table} ({', '.join(qn(c) for c in _FLAG_COLUMNS)}) "
-        f"SELECT %s, hits.hh, %s, hits.figure, hits.threshold, hits.facts, %s, %s, NULL, %s "
+        f"SELECT %s, hits.hh, hits.hh_village, %s, hits.figure, hits.threshold, hits.facts, %s, %s, NULL, %s "
         f"FROM ({inner_sql}) hits WHERE hits.hh IS NOT NULL "  # the WHERE keeps SQLite's parser from reading ON as a join
         f"ON CONFLICT ({qn('campaign_id')}, {qn('household_id')}, {qn('rule')}) DO UPDATE SET {updated}, "
         f"{qn('due_date')} = CASE WHEN {table}.{qn('resolved_at')} IS NULL THEN {table}.{qn('due_date')} "
@@ -601,11 +604,15 @@ _EXPLAIN: dict[str, Callable[[Decimal | None, Decimal | None, dict], str]] = {
 
 def flag_explanation(flag: ScreeningFlag) -> str:
     """“2025年人均纯收入 5,820.00 元，低于监测收入线 6,000 元”."""
-    explain = _EXPLAIN.get(flag.rule)
+    return _explanation(flag.rule, flag.figure, flag.threshold, flag.facts)
+
+
+def _explanation(rule: str, figure, threshold, facts: dict | None) -> str:
+    explain = _EXPLAIN.get(rule)
     try:
-        return explain(flag.figure, flag.threshold, flag.facts or {})
+        return explain(figure, threshold, facts or {})
     except (KeyError, TypeError, ValueError, ArithmeticError, InvalidOperation):
-        return str(ScreeningRule(flag.rule).label) if flag.rule in ScreeningRule.values else flag.rule
+        return str(ScreeningRule(rule).label) if rule in ScreeningRule.values else rule
 
 
 # Decisions
@@ -680,7 +687,7 @@ class FlagFilter:
 
 
 def screening_flags_visible_to(user) -> QuerySet[ScreeningFlag]:
-    return ScreeningFlag.objects.filter(village_read_q(scope_for(user), "household__village__"))
+    return ScreeningFlag.objects.filter(village_read_q(scope_for(user), "village__"))
 
 
 def get_screening_flag_for_user(request: HttpRequest, pk: int) -> ScreeningFlag:
@@ -695,15 +702,17 @@ def get_screening_flag_for_user(request: HttpRequest, pk: int) -> ScreeningFlag:
     return flag
 
 
-def _decided() -> Exists:
-    # EXISTS, not decision__isnull: for the LEFT JOIN Django writes for that, PostgreSQL
-    # expects a few hundred rows and looks households up one flag at a time (0.1 s a township).
-    return Exists(ScreeningDecision.objects.filter(flag=OuterRef("pk")))
+def _decided() -> Q:
+    # The decided flags' ids as an IN list, which PostgreSQL hashes once and tests each flag
+    # against. With EXISTS it joins instead, and where it expects few decisions it rescans them
+    # once per flag (a township's 11,000); for the LEFT JOIN of decision__isnull it expects a
+    # few hundred rows and looks households up one flag at a time (0.1 s a township).
+    return Q(pk__in=ScreeningDecision.objects.values("flag_id"))
 
 
 def open_flag_q() -> Q:
     """A flag still found by the latest run and not yet decided on."""
-    return Q(~_decided(), resolved_at__isnull=True)
+    return ~_decided() & Q(resolved_at__isnull=True)
 
 
 def _status_q(status: str, today: date) -> Q:
@@ -713,46 +722,81 @@ def _status_q(status: str, today: date) -> Q:
         "open": open_q,
         "new": open_q & Q(first_seen_at=F("last_seen_at")),
         "overdue": open_q & Q(due_date__lt=today),
-        "decided": Q(decided),
+        "decided": decided,
         "gone": Q(resolved_at__isnull=False),
     }.get(status, Q())
 
 
-def _with_row_data(flags: QuerySet[ScreeningFlag]) -> QuerySet[ScreeningFlag]:
-    """What a worklist row shows, in the same query: household, village, decision,
-    and whether the household's risk was eliminated (so it may be included again)."""
-    return flags.select_related("household__village__township", "decision").annotate(
-        household_eliminated=_eliminated("household")
-    )
+# What a worklist row shows, in one query: the flag, names from its household and its decision
+# (None throughout if there is none); the view names the village from the villages it lists
+# anyway. Plain values: a page of rows as model instances (flag, household, village, township,
+# decision) cost more than its query.
+_ROW_FIELDS = (
+    "pk", "rule", "figure", "threshold", "facts", "first_seen_at", "last_seen_at", "resolved_at", "due_date", "household_id",
+    "village_id",
+)
+_ROW_RELATED = {
+    "head_name": "household__head_name", "number": "household__number", "category": "household__category",
+    "outcome": "decision__outcome", "reason": "decision__reason",
+    "attachment": "decision__attachment", "decided_by_name": "decision__decided_by_name",
+    "decided_at": "decision__decided_at",
+}
 
 
-def _campaign_flags_visible_to(user, campaign: Campaign) -> QuerySet[ScreeningFlag]:
-    """The campaign's flags the user may see. A campaign's flags are all of its county's
-    households, so a county reader needs no filter, and anyone else one on the household's
-    village, by id: a list of ids, which PostgreSQL estimates well, rather than a join
-    through village and township or a subquery."""
+def _worklist_rows(flags: QuerySet[ScreeningFlag], today: date, *, for_decision: bool = False) -> list[dict]:
+    """The flags as worklist rows (dicts of the columns above), each with its status and
+    label, explanation and whether it is decided; `for_decision`, also whether its household
+    may be included (the decision form's choices: a list page has no forms)."""
+    related = {name: F(path) for name, path in _ROW_RELATED.items()}
+    if for_decision:  # whether the household's risk was eliminated (so it may be included again)
+        related["eliminated"] = _eliminated("household")
+    rows = list(flags.values(*_ROW_FIELDS, **related))
+    for row in rows:
+        row["decided"] = row["outcome"] is not None
+        new = row["resolved_at"] is None and row["first_seen_at"] == row["last_seen_at"]
+        row["status"], row["status_label"] = _status(row["resolved_at"], row["decided"], row["due_date"], new, today)
+        row["explanation"] = _explanation(row["rule"], row["figure"], row["threshold"], row["facts"])
+        if for_decision:
+            row["can_include"] = row["category"] != Category.MONITORED or bool(row["eliminated"])
+    return rows
+
+
+def _campaign_flags_visible_to(user, campaign: Campaign, village_id: int | None = None) -> QuerySet[ScreeningFlag]:
+    """The campaign's flags the user may see (of one village of theirs, if `village_id`).
+    A campaign's flags are all of its county's households, so a county reader needs no
+    filter, and anyone else one on the flag's own village, by id: a list of ids, which
+    PostgreSQL estimates well and reads through the (campaign, village, due date) index,
+    rather than a join through village and township or a subquery. A village cadre's ids
+    are their scope's (no query).
+    """
     flags = ScreeningFlag.objects.filter(campaign=campaign)
     scope = scope_for(user)
     if campaign.county_id in scope.read_county_ids:
+        village_ids = None
+    elif scope.read_township_ids:
+        villages = Village.objects.filter(village_read_q(scope), township__county_id=campaign.county_id)
+        village_ids = list(villages.values_list("pk", flat=True))
+    else:  # other counties' villages have no flags in this campaign
+        village_ids = sorted(scope.village_ids)
+    if village_id:
+        village_ids = [village_id] if village_ids is None or village_id in village_ids else []
+    if village_ids is None:
         return flags
-    villages = Village.objects.filter(village_read_q(scope), township__county_id=campaign.county_id)
-    return flags.filter(household__village_id__in=list(villages.values_list("pk", flat=True)))
+    return flags.filter(village_id__in=village_ids)
 
 
-WORKLIST_ORDER = ("due_date", "household__village__code", "household__number", "rule")
+WORKLIST_ORDER = ("due_date", "village__code", "household__number", "rule")
 
 
 def screening_flags_filtered(user, campaign: Campaign, flag_filter: FlagFilter, *, today: date) -> tuple[GroupedRows, dict[str, int]]:
-    """The flags the user may see, filtered, in worklist order, and how many per rule
-    (the rule filter aside), counted in one query by rule and due date.
+    """The flags the user may see, filtered, in worklist order (as rows, see _worklist_rows),
+    and how many per rule (the rule filter aside), counted in one query by rule and due date.
 
     A page reads only the due dates it spans: within one date PostgreSQL walks
     villages and households in order and stops after the page, rather than sort
-    every flag of a township or the county first. The page's rows are loaded by id.
+    every flag of a township or the county first.
     """
-    flags = _campaign_flags_visible_to(user, campaign)
-    if flag_filter.village_id:
-        flags = flags.filter(household__village_id=flag_filter.village_id)
+    flags = _campaign_flags_visible_to(user, campaign, flag_filter.village_id)
     flags = flags.filter(_status_q(flag_filter.status, today))
     per_rule: Counter[str] = Counter()
     per_date: Counter[date] = Counter()  # of the chosen rule, or of all
@@ -763,44 +807,42 @@ def screening_flags_filtered(user, campaign: Campaign, flag_filter: FlagFilter, 
     if flag_filter.rule:
         flags = flags.filter(rule=flag_filter.rule)
 
-    def read(dates: list[date], offset: int, limit: int) -> list[ScreeningFlag]:
-        ordered = flags.filter(due_date__in=dates).order_by(*WORKLIST_ORDER).values_list("pk", flat=True)
-        ids = list(ordered[offset:offset + limit])
-        rows = _with_row_data(ScreeningFlag.objects.order_by()).in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
+    def read(dates: list[date], offset: int, limit: int) -> list[dict]:
+        return _worklist_rows(flags.filter(due_date__in=dates).order_by(*WORKLIST_ORDER)[offset:offset + limit], today)
 
     return GroupedRows(sorted(per_date.items()), read), {code: per_rule[code] for code in RULES}
 
 
-def screening_flag_row(user, pk: int) -> ScreeningFlag:
-    """One flag as a worklist row (after a decision, for the htmx swap)."""
-    flag = _with_row_data(screening_flags_visible_to(user)).filter(pk=pk).first()
-    if flag is None:
+def screening_flag_row(user, pk: int, *, today: date) -> dict:
+    """One flag as a worklist row (its decision form, and the htmx swap after a decision)."""
+    rows = _worklist_rows(screening_flags_visible_to(user).filter(pk=pk).order_by(), today, for_decision=True)
+    if not rows:
         raise Http404
-    return flag
-
-
-def flag_can_include(flag: ScreeningFlag) -> bool:
-    """On a row from screening_flags_filtered / screening_flag_row: the household is not under monitoring now."""
-    return flag.household.category != Category.MONITORED or bool(flag.household_eliminated)
+    return rows[0]
 
 
 def flag_status(flag: ScreeningFlag, today: date) -> tuple[str, str]:
     """(code, label) for a flag as the worklist shows it."""
     decided = getattr(flag, "decision", None) is not None  # a missing reverse one-to-one raises an AttributeError
-    if flag.resolved_at is not None:
+    return _status(flag.resolved_at, decided, flag.due_date, flag.is_new, today)
+
+
+def _status(resolved_at, decided: bool, due_date: date, new: bool, today: date) -> tuple[str, str]:
+    if resolved_at is not None:
         return "gone", "已消失" + ("（已决定）" if decided else "")
     if decided:
         return "decided", "已决定"
-    if flag.due_date < today:
-        return "overdue", f"已逾期{(today - flag.due_date).days}天"
-    if flag.is_new:
+    if due_date < today:
+        return "overdue", f"已逾期{(today - due_date).days}天"
+    if new:
         return "new", "新发现"
     return "open", "待决定"
 
 
 def latest_screening_run(campaign: Campaign) -> ScreeningRun | None:
-    return campaign.screening_runs.select_related("run_by").first()
+    """When, over which villages and by whom (run_by_label) the campaign was last screened."""
+    shown = ("campaign", "started_at", "scope", "run_by__username", "run_by__first_name", "run_by__last_name")
+    return campaign.screening_runs.select_related("run_by").only(*shown).first()
 
 
 # Worst-ten lists (2021 plan 六(三)6: 每个行政村倒排出一般户中条件最差的10户、脱贫户中条件最差的10户)

@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from evalprep.core.idnumber import mask_id_number
-from evalprep.core.scoping import scope_for, village_read_q
+from evalprep.core.paging import GroupedRows
+from evalprep.core.scoping import scope_for, village_read_q, villages_visible_to
 from households.models import Household, IncomeYear, Member, RosterImport
 
 
@@ -17,12 +18,8 @@ def households_visible_to(user) -> QuerySet[Household]:
 
 
 def get_household_for_user(request: HttpRequest, pk: int) -> Household:
-    household = (
-        households_visible_to(request.user)
-        .select_related("village__township", "group", "relocation_site")
-        .filter(pk=pk)
-        .first()
-    )
+    found = households_visible_to(request.user).select_related("village__township", "group", "relocation_site").filter(pk=pk)
+    household = next(iter(found[:1]), None)  # unordered: .first() would sort by the roster order
     if household is None:
         raise Http404
     return household
@@ -68,8 +65,41 @@ FLAGS = {
 }
 
 
+def roster_villages_for(user) -> list[tuple[int, str, str]]:
+    """The villages whose roster the user sees, in roster order: (pk, name, township name)."""
+    return list(villages_visible_to(user).order_by("code").values_list("pk", "name", "township__name"))
+
+
 def roster_filtered(user, roster_filter: RosterFilter) -> QuerySet[Household]:
-    households = households_visible_to(user)
+    households = _roster_matching(households_visible_to(user), roster_filter)
+    return households.select_related("village__township", "group").order_by("village__code", "number")
+
+
+ROSTER_COLUMNS = (
+    "pk", "village_id", "number", "head_name", "group__name", "category", "monitoring_type", "member_count",
+    "housing_grade", "phone",
+)
+
+
+def roster_listed(village_ids: list[int], roster_filter: RosterFilter) -> GroupedRows:
+    """The filtered roster of these villages (the user's, in roster order), to page through as
+    ROSTER_COLUMNS values. One count per village, read from the village index alone, gives the exact
+    total and the villages a page spans; the page reads only those."""
+    if roster_filter.village_id:
+        village_ids = [pk for pk in village_ids if pk == roster_filter.village_id]
+    households = _roster_matching(Household.objects.all(), roster_filter)
+    counted = households.filter(village_id__in=village_ids).values_list("village_id").annotate(n=Count("*"))
+    per_village = dict(counted.order_by())
+
+    def read(villages: list[int], offset: int, limit: int) -> list[dict]:
+        in_order = ("number",) if len(villages) == 1 else ("village__code", "number")  # one village: no join
+        spanned = households.filter(village_id__in=villages).order_by(*in_order)
+        return list(spanned.values(*ROSTER_COLUMNS)[offset:offset + limit])
+
+    return GroupedRows([(pk, per_village[pk]) for pk in village_ids if pk in per_village], read)
+
+
+def _roster_matching(households: QuerySet[Household], roster_filter: RosterFilter) -> QuerySet[Household]:
     f = roster_filter
     if f.village_id:
         households = households.filter(village_id=f.village_id)
@@ -88,11 +118,12 @@ def roster_filtered(user, roster_filter: RosterFilter) -> QuerySet[Household]:
         else:
             member_match = Member.objects.filter(household=OuterRef("pk"), name__contains=query)
         households = households.filter(Q(head_name__contains=query) | Q(Exists(member_match)) | Q(number__endswith=query))
-    return households.select_related("village__township", "group").order_by("village__code", "number")
+    return households
 
 
 def household_detail(household: Household) -> dict:
-    members = sorted(household.members.all(), key=lambda m: (m.relation != "户主", m.pk))
+    # Explicit orders: the models' default ones start with the household's, which joins the village.
+    members = sorted(household.members.order_by("pk"), key=lambda m: (m.relation != "户主", m.pk))
     incomes = list(household.incomes.order_by("year"))
     return {
         "members": members,
@@ -104,9 +135,9 @@ def household_detail(household: Household) -> dict:
             "business": [float(i.business) for i in incomes],
             "transfer": [float(i.transfer) for i in incomes],
         },
-        "risks": list(household.risks.all()),
-        "measures": list(household.measures.all()),
-        "events": list(household.monitoring_events.select_related("recorded_by").order_by("on", "pk")),
+        "risks": list(household.risks.order_by("identified_on", "pk")),
+        "measures": list(household.measures.order_by("started_on", "pk")),
+        "events": list(household.monitoring_events.order_by("on", "pk")),
     }
 
 

@@ -1,5 +1,5 @@
 import os
-from datetime import date
+from html import escape
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,12 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from evalprep.core.errors import EvalprepError
-from evalprep.core.http import client_ip, file_response
+from evalprep.core.http import client_ip, file_response, url_for_each
+from evalprep.core.idnumber import mask_phone
 from evalprep.core.models import Campaign, Village
 from evalprep.core.scoping import (
     can_write_village,
@@ -27,6 +32,7 @@ from evalprep.core.scoping import (
 )
 from evalprep.core.services import audit_log
 from evalprep.core.sheets import parse_date
+from evalprep.core.templatetags.evalprep import date_zh
 from evalprep.dossiers.services import job_start
 from households import screening
 from households.exports import roster_workbook
@@ -47,8 +53,10 @@ from households.ledger_template import roster_template_workbook
 from households.models import (
     INCOME_LINE_KINDS,
     STEP_ORDER,
+    Category,
     DecisionOutcome,
     ImportStatus,
+    MonitoringType,
     ScreeningRule,
 )
 from households.selectors import (
@@ -61,6 +69,8 @@ from households.selectors import (
     household_history,
     roster_filtered,
     roster_imports_visible_to,
+    roster_listed,
+    roster_villages_for,
 )
 from households.services import (
     HouseholdConflict,
@@ -76,35 +86,55 @@ PAGE_SIZE = 50
 REVEALABLE_FIELDS = ("id_number", "phone")
 
 
-def _roster_filter(request: HttpRequest) -> tuple[RosterFilterForm, RosterFilter]:
-    form = RosterFilterForm(request.GET or None, villages=villages_visible_to(request.user).order_by("code"))
+def _roster_filter(request: HttpRequest, villages: list[tuple[int, str, str]]) -> tuple[RosterFilterForm, RosterFilter]:
+    form = RosterFilterForm(request.GET or None, villages=villages)
     if not form.is_valid():
         return form, RosterFilter()
     data = form.cleaned_data
     return form, RosterFilter(
-        village_id=data["village"].pk if data["village"] else None,
-        group_id=data["group"].pk if data["group"] else None, category=data["category"],
+        village_id=data["village"], group_id=data["group"], category=data["category"],
         monitoring_type=data["monitoring_type"], flag=data["flag"], query=data["q"],
     )
 
 
 @login_required
 def roster(request: HttpRequest) -> HttpResponse:
-    if not villages_visible_to(request.user).exists():
+    villages = roster_villages_for(request.user)
+    if not villages:
         raise Http404
-    form, roster_filter = _roster_filter(request)
-    page = Paginator(roster_filtered(request.user, roster_filter), PAGE_SIZE).get_page(request.GET.get("page"))
+    form, roster_filter = _roster_filter(request, villages)
+    rows = roster_listed([pk for pk, _, _ in villages], roster_filter)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _roster_rows(page.object_list, {pk: f"{township}{name}" for pk, name, township in villages})
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "can_import": writable_villages(request.user).exists()}
     return render(request, "households/roster.html", context)
 
 
+def _roster_rows(households: list[dict], village_labels: dict[int, str]) -> list[dict]:
+    """The roster's table rows, every label and link ready (the template only writes them out)."""
+    categories = {value: str(label) for value, label in Category.choices}
+    monitoring_types = {value: str(label) for value, label in MonitoringType.choices}
+    household_url = url_for_each("households:household")
+    return [
+        {
+            **household, "url": household_url(household["pk"]), "village": village_labels[household["village_id"]],
+            "category": categories.get(household["category"], household["category"]),
+            "monitoring_type": monitoring_types.get(household["monitoring_type"], household["monitoring_type"]),
+            "group": household["group__name"] or "", "unsafe_housing": household["housing_grade"] in ("C", "D"),
+            "phone": mask_phone(household["phone"]),
+        }
+        for household in households
+    ]
+
+
 @login_required
 def roster_export(request: HttpRequest) -> HttpResponse:
-    if not villages_visible_to(request.user).exists():
+    villages = roster_villages_for(request.user)
+    if not villages:
         raise Http404
-    _, roster_filter = _roster_filter(request)
+    _, roster_filter = _roster_filter(request, villages)
     households = roster_filtered(request.user, roster_filter)
     content, count = roster_workbook(households, reveal_for=request.user)
     audit_log(
@@ -199,12 +229,12 @@ def monitoring_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    villages = writable_villages(request.user).order_by("code")
-    if not villages.exists():
+    form = RosterImportForm(request.POST or None, request.FILES or None, villages=writable_villages(request.user).order_by("code"))
+    villages = form.fields["village"].queryset  # read once, for this check, the choices and the recent imports
+    if not villages:
         if not villages_visible_to(request.user).exists():
             raise Http404
         raise PermissionDenied("您没有导入花名册的权限。")
-    form = RosterImportForm(request.POST or None, request.FILES or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -216,14 +246,24 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.message)
         else:
             return redirect("households:import_detail", record.pk)
-    imports = roster_imports_visible_to(request.user).filter(village__in=villages).select_related("village", "user")[:20]
+    imports = roster_imports_visible_to(request.user).filter(village__in=[v.pk for v in villages]).select_related("village", "user")[:20]
     return render(request, "households/import_upload.html", {"form": form, "imports": imports})
 
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_roster_import_for_user(request, pk)
-    context = {"record": record, "can_write": can_write_village(request.user, record.village)}
+    report = record.report or {}
+    errors, warnings = report.get("errors") or [], report.get("warnings") or []
+    context = {
+        "record": record, "can_write": can_write_village(request.user, record.village),
+        # Up to 2,000 errors and 500 warnings: written here, not row by row in the template.
+        "errors": errors, "error_count": report.get("error_count", len(errors)),
+        "error_rows": format_html_join("", '<tr><td>{}</td><td class="text-nowrap">{}</td><td>{}</td><td>{}</td></tr>', errors),
+        "warning_items": format_html_join("", "<li>{}「{}」：{}</li>", (
+            (gettext("第%(row)s行") % {"row": row}, column, message) for row, column, _, message in warnings
+        )),
+    }
     return render(request, "households/import_detail.html", context)
 
 
@@ -286,56 +326,125 @@ def _village_campaign(request: HttpRequest, village: Village) -> Campaign:
     return campaign
 
 
-def _flag_row(flag, writable: set[int], today: date):
-    """A worklist row: the flag with its status and what the user may do with it."""
-    flag.status, flag.status_label = screening.flag_status(flag, today)
-    decision = getattr(flag, "decision", None)  # a missing reverse one-to-one raises an AttributeError
-    flag.current_decision = decision
-    flag.can_decide = flag.household.village_id in writable and not (decision and decision.outcome == DecisionOutcome.INCLUDE)
-    flag.can_include = screening.flag_can_include(flag)
-    return flag
+def _flag_rows(rows: list[dict], writable: set[int], villages: list[Village]) -> list[dict]:
+    """Worklist rows (screening._worklist_rows) with what the user may do and the labels
+    and links each row shows, worked out here once (a reverse per kind of link, not per
+    row) so that the template only writes them out. `villages` (with their townships)
+    include the rows' villages."""
+    household_url, decide_url, attachment_url = (
+        url_for_each(f"households:{name}") for name in ("household", "screening_decide", "screening_attachment")
+    )
+    categories = {value: str(label) for value, label in Category.choices}
+    rules = {value: str(label) for value, label in ScreeningRule.choices}
+    outcomes = {value: str(label) for value, label in DecisionOutcome.choices}
+    badges = {"overdue": "text-bg-danger", "new": "text-bg-warning", "open": "text-bg-primary", "decided": "text-bg-success"}
+    places = {village.pk: f"{village.township.name}{village.name}" for village in villages}
+    for row in rows:
+        row["can_decide"] = row["village_id"] in writable and row["outcome"] != DecisionOutcome.INCLUDE
+        row["badge"] = badges.get(row["status"], "text-bg-secondary")
+        row["household_url"] = household_url(row["household_id"])
+        row["place"] = places[row["village_id"]]
+        row["category_label"] = categories.get(row["category"], row["category"])
+        row["rule_label"] = rules.get(row["rule"], row["rule"])
+        row["decide_url"] = decide_url(row["pk"])
+        row["outcome_label"] = outcomes.get(row["outcome"], "")
+        row["attachment_url"] = attachment_url(row["pk"]) if row["attachment"] else ""
+    return rows
+
+
+def _flag_rows_html(rows: list[dict], *, saved: bool = False, error: str = "", form_html: str = "") -> SafeString:
+    """The worklist's rows (from _flag_rows), written in one pass: as template tags, a page's
+    thousand lookups and escapes cost as much as its queries. Every value is escaped with
+    html.escape (what Django's escape does, without its lazy-string wrapper).
+
+    Also the one row an htmx decision swaps in, saying it was saved, or the error and the
+    form again (`form_html`). Otherwise a row's decision form is fetched (hx-get) when its
+    “作出决定” is first opened: fifty forms were most of the page."""
+    decide, change, attachment, opening = (escape(gettext(text)) for text in ("作出决定", "修改决定", "附件", "正在打开…"))
+    notes = f'<div class="small text-success">{escape(gettext("已保存。"))}</div>' if saved else ""
+    if error:
+        notes += f'<div class="small text-danger" role="alert">{escape(error)}</div>'
+    html = []
+    for row in rows:
+        decision = notes
+        if row["decided"]:
+            reason = f"：{escape(row['reason'])}" if row["reason"] else ""
+            file = f' · <a href="{row["attachment_url"]}">{attachment}</a>' if row["attachment_url"] else ""
+            decision = (
+                f'<div class="small" data-testid="decision"><strong>{escape(row["outcome_label"])}</strong>{reason}'
+                f'<div class="text-muted">{escape(row["decided_by_name"])} · {date_zh(row["decided_at"])}{file}</div></div>'
+            ) + notes
+        if row["can_decide"]:
+            summary = f'<summary class="small">{change if row["decided"] else decide}</summary>'
+            if form_html:
+                decision += f"<details open>{summary}{form_html}</details>"
+            else:
+                decision += (
+                    f'<details hx-get="{row["decide_url"]}" hx-trigger="toggle once" hx-target="find .decision-form" '
+                    f'hx-swap="outerHTML">{summary}<div class="decision-form small text-muted mt-1">{opening}</div></details>'
+                )
+        html.append(
+            f'<tr id="flag-{row["pk"]}" data-testid="flag-row">'
+            f'<td class="text-nowrap"><a href="{row["household_url"]}">{escape(row["head_name"])}</a>'
+            f'<div class="small text-muted">{escape(row["number"])}</div></td>'
+            f'<td class="text-nowrap">{escape(row["place"])}</td><td class="text-nowrap">{escape(row["category_label"])}</td>'
+            f'<td>{escape(row["rule_label"])}</td><td data-testid="explanation">{escape(row["explanation"])}</td>'
+            f'<td class="text-nowrap small">{date_zh(row["first_seen_at"])}</td><td class="text-nowrap small">{date_zh(row["due_date"])}</td>'
+            f'<td class="text-nowrap"><span class="badge {row["badge"]}">{escape(row["status_label"])}</span></td>'
+            f"<td>{decision}</td></tr>\n"
+        )
+    return mark_safe("".join(html))  # every value from the database is escaped above
 
 
 @login_required
 def screening_worklist(request: HttpRequest) -> HttpResponse:
-    campaign = _screening_campaign(request)
-    villages = villages_visible_to(request.user).filter(township__county_id=campaign.county_id).order_by("code")
-    form = ScreeningFilterForm(request.GET or None, villages=villages)
+    campaign = current_campaign_for(request.user)
+    if campaign is None:
+        raise Http404
+    villages = villages_visible_to(request.user).filter(township__county_id=campaign.county_id)
+    form = ScreeningFilterForm(request.GET or None, villages=villages.select_related("township").order_by("code"))
+    # Read once: the filter bar lists the villages from this same (now filled) queryset.
+    visible = list(form.fields["village"].queryset)
+    if not visible:  # as _screening_campaign: no village of the campaign's county in sight
+        raise Http404
     flag_filter = screening.FlagFilter()
+    village = visible[0] if len(visible) == 1 else None  # a village cadre's own village
     if form.is_valid():
         data = form.cleaned_data
-        village = data["village"]
-        flag_filter = screening.FlagFilter(village_id=village.pk if village else None, rule=data["rule"], status=data["status"] or "open")
+        village = data["village"] or village
+        flag_filter = screening.FlagFilter(village_id=data["village"].pk if data["village"] else None, rule=data["rule"], status=data["status"] or "open")
     today = timezone.localdate()
     flags, per_rule = screening.screening_flags_filtered(request.user, campaign, flag_filter, today=today)
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = set(writable_villages(request.user).filter(township__county_id=campaign.county_id).values_list("pk", flat=True))
-    page.object_list = [_flag_row(flag, writable, today) for flag in page.object_list]
+    writable = {v.pk for v in visible if can_write_village(request.user, v)}
+    rows_html = _flag_rows_html(_flag_rows(page.object_list, writable, visible))
     query = request.GET.copy()
     query.pop("page", None)
     rule_query = query.copy()
     rule_query.pop("rule", None)
-    village = form.cleaned_data.get("village") if form.is_valid() else None
-    if village is None:
-        only = list(villages[:2])
-        village = only[0] if len(only) == 1 else None  # a village cadre's own village
     context = {
-        "campaign": campaign, "form": form, "page": page, "query": query.urlencode(), "rule_query": rule_query.urlencode(),
+        "campaign": campaign, "form": form, "page": page, "rows_html": rows_html,
+        "query": query.urlencode(), "rule_query": rule_query.urlencode(),
         "rule_counts": [(code, ScreeningRule(code).label, n) for code, n in per_rule.items()],
         "flag_filter": flag_filter, "village": village,
         "thresholds_summary": screening.thresholds_summary(screening.screening_thresholds_for(campaign), campaign),
         "last_run": screening.latest_screening_run(campaign),
         "can_run": bool(writable), "can_manage": campaign.county_id in scope_for(request.user).write_county_ids,
-        "outcomes": DecisionOutcome.choices,
     }
     return render(request, "households/screening_worklist.html", context)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the decision form of one worklist row, which the row fetches (htmx) when its
+    “作出决定” is opened. POST: record the decision; the row again for htmx, else back to the list."""
     flag = screening.get_screening_flag_for_user(request, pk)
     require_village_write(request, flag.household.village)
+    writable, villages = {flag.household.village_id}, [flag.household.village]
+    if request.method == "GET":
+        row = _flag_rows([screening.screening_flag_row(request.user, pk, today=timezone.localdate())], writable, villages)[0]
+        return render(request, "households/partials/screening_decision_form.html", {"flag": row, "outcomes": DecisionOutcome.choices})
     form = ScreeningDecisionForm(request.POST, request.FILES)
     error = ""
     if not form.is_valid():
@@ -346,9 +455,12 @@ def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
         except EvalprepError as exc:
             error = exc.message
     if request.htmx:
-        row = _flag_row(screening.screening_flag_row(request.user, pk), {flag.household.village_id}, timezone.localdate())
-        context = {"flag": row, "error": error, "outcomes": DecisionOutcome.choices, "saved": not error}
-        return render(request, "households/partials/screening_flag_row.html", context)
+        rows = _flag_rows([screening.screening_flag_row(request.user, pk, today=timezone.localdate())], writable, villages)
+        form_html = ""
+        if error and rows[0]["can_decide"]:
+            context = {"flag": rows[0], "outcomes": DecisionOutcome.choices}
+            form_html = render_to_string("households/partials/screening_decision_form.html", context, request)
+        return HttpResponse(_flag_rows_html(rows, saved=not error, error=error, form_html=form_html))
     if error:
         messages.error(request, error)
     else:

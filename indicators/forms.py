@@ -31,9 +31,10 @@ class ChecklistFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *RowStatus.choices])
 
     def __init__(self, *args, areas, items, units, **kwargs):
+        """areas as (pk, title), items as (pk, code, title), units as (value, label)."""
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", "全部方面"), *((str(a.pk), a.title) for a in areas)]
-        self.fields["item"].choices = [("", "全部指标"), *((str(i.pk), f"{i.code} {i.title}") for i in items)]
+        self.fields["area"].choices = [("", "全部方面"), *((str(pk), title) for pk, title in areas)]
+        self.fields["item"].choices = [("", "全部指标"), *((str(pk), f"{code} {title}") for pk, code, title in items)]
         self.fields["unit"].choices = [("", "全部单位"), *units]
 
 

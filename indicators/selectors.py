@@ -5,14 +5,21 @@ Every readiness selector runs a fixed number of aggregate queries, whatever
 the number of villages or rows.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, DateField, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import Truncator
 
+from evalprep.core.http import url_for_each
 from evalprep.core.models import Campaign, County, Department, DepartmentKind, Township, Village
 from evalprep.core.scoping import scope_for, village_read_q
-from indicators.models import Area, ChecklistRow, EvidenceRequirement, Item, Level, RowStatus
+from evalprep.core.sheets import format_date_zh
+from indicators.models import UNIT_FIELDS, Area, ChecklistRow, EvidenceFile, EvidenceRequirement, Item, Level, RowStatus
 from indicators.thresholds import Threshold
 
 ACTIVE_ROWS = Q(requirement__is_active=True, requirement__item__is_active=True)
@@ -151,6 +158,47 @@ def checklist_rows_visible_to(user) -> QuerySet[ChecklistRow]:
     )
 
 
+def _any_of(*conditions: Q) -> Q | None:
+    """The conditions or-ed together, the empty ones (Q()) left out; None when all are empty."""
+    present = [condition for condition in conditions if condition]
+    if not present:
+        return None
+    result = present[0]
+    for condition in present[1:]:
+        result |= condition
+    return result
+
+
+def _owed_q(scope, campaign: Campaign) -> Q | None:
+    """rows_owed_by's condition on the row's own columns (villages of a township and the bureau's county as
+    subqueries), so that no join is planned for it; None when the user owes nothing."""
+    to_upload = _any_of(
+        Q(village_id__in=scope.village_ids) if scope.village_ids else Q(),
+        Q(township_id__in=scope.write_township_ids) if scope.write_township_ids else Q(),
+        Q(department_id__in=scope.department_ids) if scope.department_ids else Q(),
+        Q(level=Level.COUNTY, county_id__in=scope.write_county_ids) if scope.write_county_ids else Q(),
+    )
+    to_sign = _any_of(
+        Q(village_id__in=Village.objects.filter(township_id__in=scope.head_township_ids).values("pk"))
+        if scope.head_township_ids else Q(),
+        Q(township_id__in=scope.head_township_ids) if scope.head_township_ids else Q(),
+        Q(department_id__in=scope.head_department_ids) if scope.head_department_ids else Q(),
+        Q(level=Level.COUNTY, county_id__in=Department.objects.filter(
+            kind=DepartmentKind.BUREAU, pk__in=scope.head_department_ids).values("county_id"))
+        if scope.head_department_ids else Q(),
+    )
+    return _any_of(
+        Q(status__in=[RowStatus.MISSING, RowStatus.RETURNED]) & to_upload if to_upload else Q(),
+        Q(status=RowStatus.SUBMITTED) & to_sign if to_sign else Q(),
+        Q(status=RowStatus.SIGNED_OFF) if campaign.county_id in scope.write_county_ids else Q(),
+    )
+
+
+def _due(campaign: Campaign) -> Coalesce:
+    """A row's due date: its milestone's, else the start of the inspection (no join to the campaign)."""
+    return Coalesce("milestone__due_date", Value(campaign.inspection_start, output_field=DateField()))
+
+
 def rows_owed_by(user, campaign: Campaign) -> QuerySet[ChecklistRow]:
     """What the user has to act on in the campaign, earliest due first (one query).
 
@@ -159,27 +207,11 @@ def rows_owed_by(user, campaign: Campaign) -> QuerySet[ChecklistRow]:
     villages); the bureau owes acceptance for signed-off rows.
     """
     scope = scope_for(user)
-    if scope.is_empty:
-        return ChecklistRow.objects.none()
-    to_upload = Q(status__in=[RowStatus.MISSING, RowStatus.RETURNED]) & (
-        Q(village_id__in=scope.village_ids)
-        | Q(township_id__in=scope.write_township_ids)
-        | Q(department_id__in=scope.department_ids)
-        | Q(level=Level.COUNTY, county_id__in=scope.write_county_ids)
-    )
-    bureau_heads = Department.objects.filter(kind=DepartmentKind.BUREAU, pk__in=scope.head_department_ids)
-    to_sign = Q(status=RowStatus.SUBMITTED) & (
-        Q(village__township_id__in=scope.head_township_ids)
-        | Q(township_id__in=scope.head_township_ids)
-        | Q(department_id__in=scope.head_department_ids)
-        | Q(level=Level.COUNTY, county_id__in=bureau_heads.values("county_id"))
-    )
-    to_accept = Q(status=RowStatus.SIGNED_OFF, campaign__county_id__in=scope.write_county_ids)
+    owed = None if scope.is_empty else _owed_q(scope, campaign)
     return (
-        _rows(campaign)
-        .filter(to_upload | to_sign | to_accept)
+        (_rows(campaign).none() if owed is None else _rows(campaign).filter(owed))
         .select_related("requirement__item__area", "county", "department", "township", "village", "milestone")
-        .annotate(due=Coalesce("milestone__due_date", "campaign__inspection_start"))
+        .annotate(due=_due(campaign))
         .order_by(
             F("due").asc(nulls_last=True), "requirement__item__area__order", "requirement__item__order",
             "requirement__order", "pk",
@@ -258,18 +290,146 @@ def checklist_row_actions(user, row: ChecklistRow) -> RowActions:
     return RowActions(submit=submit, sign_off=sign_off, review=can_manage_county(user, county_id))
 
 
+def readiness_figures(campaign_pk: int) -> dict:
+    """Everything the readiness page shows for a campaign, for the shared cache (evalprep/core/figures.py),
+    with its tables already rendered (`html`): some 270 rows, rendered once per computation rather than
+    for every reader."""
+    campaign = Campaign.objects.get(pk=campaign_pk)
+    figures = {
+        "overall": readiness_overall(campaign),
+        "areas": readiness_by_area(campaign),
+        "items": readiness_by_item(campaign),
+        "milestones": readiness_by_milestone(campaign),
+        "unit_tables": [
+            (label, readiness_by_unit(campaign, level))
+            for level, label in [(Level.DEPARTMENT, "部门"), (Level.TOWNSHIP, "乡镇"), (Level.VILLAGE, "行政村")]
+        ],
+        "county": readiness_by_unit(campaign, Level.COUNTY),
+        "heatmap_villages": readiness_heatmap(campaign, Level.VILLAGE),
+        "heatmap_departments": readiness_heatmap(campaign, Level.DEPARTMENT),
+    }
+    return {**figures, "html": render_to_string("indicators/partials/readiness_figures.html", figures)}
+
+
 def checklist_rows_for(user, campaign: Campaign) -> QuerySet[ChecklistRow]:
-    """The campaign's active rows the user may see, ready for a table (files prefetched)."""
-    return (
-        checklist_rows_visible_to(user)
-        .filter(ACTIVE_ROWS, campaign=campaign)
-        .select_related(
-            "campaign", "requirement__item__area", "county", "department", "township", "village__township", "milestone"
+    """The campaign's active rows the user may see, in checklist order, with their due date (`due`).
+
+    Scoped on the row's own columns (a township's villages as a subquery): the query joins only the
+    requirement, item and area it sorts by and the milestone it takes the due date from.
+    """
+    scope = scope_for(user)
+    if scope.is_empty:
+        return ChecklistRow.objects.none()
+    rows = _rows(campaign)
+    if campaign.county_id not in scope.read_county_ids:
+        villages = scope.village_ids
+        if scope.read_county_ids or scope.read_township_ids:
+            villages = Village.objects.filter(village_read_q(scope)).values("pk")
+        rows = rows.filter(
+            Q(village_id__in=villages) | Q(township_id__in=scope.read_township_ids)
+            | Q(department_id__in=scope.department_ids)
         )
-        .prefetch_related("files")
-        .annotate(due=Coalesce("milestone__due_date", "campaign__inspection_start"))
-        .order_by("requirement__item__area__order", "requirement__item__order", "requirement__order", "level", "pk")
+    return rows.annotate(due=_due(campaign)).order_by(
+        "requirement__item__area__order", "requirement__item__order", "requirement__order", "level", "pk"
     )
+
+
+UNIT_MODELS = {Level.COUNTY: County, Level.DEPARTMENT: Department, Level.TOWNSHIP: Township, Level.VILLAGE: Village}
+
+
+def unit_names(units: Iterable[tuple[str, int]], models: dict | None = None) -> dict[tuple[str, int], tuple[str, str]]:
+    """(level, pk) → (the township's name for a village, else "", the unit's name), in one query.
+
+    `models` maps each level to its unit model (UNIT_MODELS by default; the tasks' working groups may be added).
+    """
+    models = models or UNIT_MODELS
+    wanted: dict[str, set[int]] = {}
+    for level, pk in units:
+        wanted.setdefault(level, set()).add(pk)
+    queries = [
+        models[level].objects.filter(pk__in=ids).order_by()
+        .annotate(unit_level=Value(level), township_name=F("township__name") if level == Level.VILLAGE else Value(""))
+        .values_list("unit_level", "pk", "township_name", "name")
+        for level, ids in wanted.items()
+    ]
+    if not queries:
+        return {}
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return {(level, pk): (township, name) for level, pk, township, name in rows}
+
+
+def short_text(text: str, length: int) -> str:
+    """The truncatechars filter in Python (no work for texts already short enough)."""
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
+@dataclass
+class ChecklistEntry:
+    """One checklist row as the tables show it, its labels and links worked out."""
+
+    pk: int
+    url: str
+    level: str
+    item: str  # the item's code and (shortened) title
+    text: str  # the requirement's text, shortened
+    is_local: bool
+    status: str
+    status_label: str
+    return_reason: str  # only while the row stands returned
+    township: str  # a village row's township, written before the village
+    unit: str
+    due: date | None
+    due_label: str
+    overdue: bool
+    files: list[tuple[str, str]]  # (download link, shortened file name)
+    badge: str = ""
+
+
+ENTRY_FIELDS = (
+    "pk", "level", *(f"{unit}_id" for unit in UNIT_FIELDS), "status", "return_reason", "due",
+    "requirement__text", "requirement__campaign_id", "requirement__item__code", "requirement__item__title",
+)
+
+
+def checklist_entries(
+    rows: QuerySet[ChecklistRow], *, start: int, stop: int, names: dict[tuple[str, int], tuple[str, str]] | None = None
+) -> tuple[list[ChecklistEntry], int]:
+    """rows[start:stop] (from checklist_rows_for) as table entries, and the number of rows in all.
+
+    Two or three queries: the rows with their total, their files, and the names of their units unless `names`
+    (as unit_names gives them) has them all.
+    """
+    values = list(rows.values(*ENTRY_FIELDS, total=Window(Count("*")))[start:stop])
+    if not values:
+        return [], 0
+    units = {(v["level"], v[f"{v['level']}_id"]) for v in values}
+    names = names or {}
+    if not units <= names.keys():
+        names = unit_names(units)
+    files: dict[int, list[tuple[str, str]]] = {}
+    download = url_for_each("indicators:evidence_download")
+    found = (
+        EvidenceFile.objects.filter(row_id__in=[v["pk"] for v in values])
+        .order_by("row_id", "uploaded_at", "pk").values_list("row_id", "pk", "original_name")
+    )
+    for row_id, pk, name in found:
+        files.setdefault(row_id, []).append((download(pk), short_text(name, 24)))
+    url, today = url_for_each("indicators:row"), timezone.localdate()
+    labels = {value: str(label) for value, label in RowStatus.choices}
+    entries = []
+    for v in values:
+        township, unit = names.get((v["level"], v[f"{v['level']}_id"]), ("", ""))
+        status, due = v["status"], v["due"]
+        entries.append(ChecklistEntry(
+            pk=v["pk"], url=url(v["pk"]), level=v["level"],
+            item=f"{v['requirement__item__code']} {short_text(v['requirement__item__title'], 16)}",
+            text=short_text(v["requirement__text"], 80), is_local=v["requirement__campaign_id"] is not None,
+            status=status, status_label=labels[status],
+            return_reason=v["return_reason"] if status == RowStatus.RETURNED else "",
+            township=township, unit=unit, due=due, due_label=format_date_zh(due) if due else "—",
+            overdue=due is not None and due < today and status != RowStatus.ACCEPTED, files=files.get(v["pk"], []),
+        ))
+    return entries, values[0]["total"]
 
 
 def readiness_heatmap(campaign: Campaign, level: str) -> dict:

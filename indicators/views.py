@@ -1,10 +1,12 @@
 """The checklist, a row's evidence and its workflow, the bureau's review list,
 local requirements and the readiness page."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from evalprep.core.errors import EvalprepError
+from evalprep.core.figures import figures_for
 from evalprep.core.models import Campaign
 from evalprep.core.scoping import (
     current_campaign_for,
@@ -23,17 +26,12 @@ from evalprep.core.scoping import (
 )
 from indicators.errors import ChecklistNotAllowed
 from indicators.forms import ChecklistFilterForm, EvidenceSubmitForm, LocalRequirementForm, ReturnForm
-from indicators.models import Area, ChecklistRow, EvidenceFile, Item, Level, RowStatus
+from indicators.models import Area, ChecklistRow, EvidenceFile, Level, RowStatus
 from indicators.selectors import (
+    checklist_entries,
     checklist_row_actions,
     checklist_rows_for,
     checklist_rows_visible_to,
-    readiness_by_area,
-    readiness_by_item,
-    readiness_by_milestone,
-    readiness_by_unit,
-    readiness_heatmap,
-    readiness_overall,
 )
 from indicators.services import (
     checklist_row_accept,
@@ -76,16 +74,37 @@ def _get_evidence_for_user(request: HttpRequest, pk: int) -> EvidenceFile:
     return evidence
 
 
-def _unit_choices(user, campaign: Campaign) -> list[tuple[str, str]]:
+def _visible_units(user, campaign: Campaign) -> dict[tuple[str, int], tuple[str, str]]:
+    """The units of the campaign's county the user sees, in filter order: (level, pk) → (a village's township, name).
+    They name the checklist's rows too."""
     county = campaign.county_id
-    choices = []
+    units = {}
     if county in scope_for(user).read_county_ids:
-        choices.append((f"county:{county}", str(campaign.county.name)))
-    choices += [(f"department:{d.pk}", d.name) for d in departments_visible_to(user).filter(county_id=county).order_by("name")]
-    choices += [(f"township:{t.pk}", t.name) for t in townships_visible_to(user).filter(county_id=county).order_by("code")]
-    villages = villages_visible_to(user).filter(township__county_id=county).select_related("township").order_by("code")
-    choices += [(f"village:{v.pk}", f"{v.township.name}{v.name}") for v in villages]
-    return choices
+        units[Level.COUNTY, county] = ("", str(campaign.county.name))
+    departments = departments_visible_to(user).filter(county_id=county).order_by("name").values_list("pk", "name")
+    units.update(((Level.DEPARTMENT, pk), ("", name)) for pk, name in departments)
+    townships = townships_visible_to(user).filter(county_id=county).order_by("code").values_list("pk", "name")
+    units.update(((Level.TOWNSHIP, pk), ("", name)) for pk, name in townships)
+    villages = (
+        villages_visible_to(user).filter(township__county_id=county).order_by("code")
+        .values_list("pk", "township__name", "name")
+    )
+    units.update(((Level.VILLAGE, pk), (township, name)) for pk, township, name in villages)
+    return units
+
+
+def _areas_and_items(campaign: Campaign) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """The framework's areas as (pk, title) and active items as (pk, code, title), in order (one query)."""
+    areas, items = {}, []
+    found = (
+        Area.objects.filter(framework__name=campaign.framework).order_by("order", "items__order")
+        .values_list("pk", "title", "items__pk", "items__code", "items__title", "items__is_active")
+    )
+    for pk, title, item_pk, code, item_title, is_active in found:
+        areas.setdefault(pk, title)
+        if is_active:
+            items.append((item_pk, code, item_title))
+    return list(areas.items()), items
 
 
 def _rows_filtered(rows, data: dict):
@@ -103,28 +122,36 @@ def _rows_filtered(rows, data: dict):
     return rows
 
 
-def _rows_page(request: HttpRequest, rows) -> Paginator:
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for row in page.object_list:
-        row.badge = STATUS_BADGES[row.status]
-        row.overdue = row.due is not None and row.due < today and row.status != RowStatus.ACCEPTED
-    return page
+def _rows_page(request: HttpRequest, rows, names: dict | None = None) -> Page:
+    """The page of checklist entries asked for (the last one if past the end); its rows and their number come
+    in one query. `names` are unit names already at hand."""
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except (TypeError, ValueError):
+        number = 1
+    entries, total = checklist_entries(rows, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE, names=names)
+    if not entries and number > 1:
+        number = max(math.ceil(rows.count() / PAGE_SIZE), 1)
+        entries, total = checklist_entries(rows, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE, names=names)
+    for entry in entries:
+        entry.badge = STATUS_BADGES[entry.status]
+    return Page(entries, number, Paginator(range(total), PAGE_SIZE))
 
 
 @login_required
 def checklist(request: HttpRequest) -> HttpResponse:
     campaign = _campaign_for(request)
-    areas = Area.objects.filter(framework__name=campaign.framework).order_by("order")
-    items = Item.objects.filter(area__framework__name=campaign.framework, is_active=True).order_by("area__order", "order")
-    form = ChecklistFilterForm(request.GET or None, areas=areas, items=items, units=_unit_choices(request.user, campaign))
+    areas, items = _areas_and_items(campaign)
+    units = _visible_units(request.user, campaign)
+    choices = [(f"{level}:{pk}", f"{township}{name}") for (level, pk), (township, name) in units.items()]
+    form = ChecklistFilterForm(request.GET or None, areas=areas, items=items, units=choices)
     rows = checklist_rows_for(request.user, campaign)
     if form.is_valid():
         rows = _rows_filtered(rows, form.cleaned_data)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "campaign": campaign, "form": form, "page": _rows_page(request, rows), "query": query.urlencode(),
+        "campaign": campaign, "form": form, "page": _rows_page(request, rows, units), "query": query.urlencode(),
         "can_manage": campaign.county_id in scope_for(request.user).write_county_ids,
         "can_review": campaign.county_id in scope_for(request.user).read_county_ids,
     }
@@ -249,18 +276,7 @@ def requirement_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def readiness(request: HttpRequest) -> HttpResponse:
     campaign = _campaign_for(request)
-    context = {
-        "campaign": campaign,
-        "overall": readiness_overall(campaign),
-        "areas": readiness_by_area(campaign),
-        "items": readiness_by_item(campaign),
-        "milestones": readiness_by_milestone(campaign),
-        "unit_tables": [
-            (label, readiness_by_unit(campaign, level))
-            for level, label in [(Level.DEPARTMENT, "部门"), (Level.TOWNSHIP, "乡镇"), (Level.VILLAGE, "行政村")]
-        ],
-        "county": readiness_by_unit(campaign, Level.COUNTY),
-        "heatmap_villages": readiness_heatmap(campaign, Level.VILLAGE),
-        "heatmap_departments": readiness_heatmap(campaign, Level.DEPARTMENT),
-    }
-    return render(request, "indicators/readiness.html", context)
+    figures = figures_for("readiness", campaign.pk)
+    return render(request, "indicators/readiness.html", {
+        "campaign": campaign, "figures": figures, **figures.data,
+    })

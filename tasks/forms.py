@@ -35,15 +35,30 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="退回原因", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CommentForm(forms.Form):
-    text = forms.CharField(label="留言", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class DueForm(forms.Form):
     due_date = forms.DateField(label="截止日期", **DATE_WIDGET)
 
 
-class AssignmentFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """A list page's filter bar of plain selects. The page draws them from `selects()`: the widget templates
+    would render one template per option."""
+
+    def selects(self) -> list[tuple[forms.BoundField, list[tuple[str, str, bool]]]]:
+        """Each field with its options as (value, label, selected), the first match selected as Select does."""
+        selects = []
+        for field in self:
+            current = field.value()
+            current = "" if current is None else str(current)
+            options, chosen = [], False
+            for value, label in field.field.choices:
+                selected = not chosen and str(value) == current
+                chosen = chosen or selected
+                options.append((value, label, selected))
+            selects.append((field, options))
+        return selects
+
+
+class AssignmentFilterForm(FilterForm):
     section = forms.ChoiceField(label="方案章节", required=False, choices=[("", "全部章节"), *Section.choices])
     level = forms.ChoiceField(label="层级", required=False, choices=[("", "全部层级"), *Level.choices])
     status = forms.ChoiceField(
@@ -82,7 +97,7 @@ class FindingForm(forms.Form):
         return data
 
 
-class FindingFilterForm(forms.Form):
+class FindingFilterForm(FilterForm):
     source = forms.ChoiceField(label="问题来源", required=False, choices=[("", "全部来源"), *FindingSource.choices])
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部状态"), *FindingStatus.choices, ("overdue", "已超期")]

@@ -3,13 +3,17 @@ user may do, what they owe, the sign-off queue, the bureau's board, the
 rectification overview (清零) and the guides of a village."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
+from evalprep.core.http import url_for_each
 from evalprep.core.models import (
     Campaign,
     Department,
@@ -35,6 +39,7 @@ from tasks.models import (
     OPEN_STATUSES,
     Assignment,
     AssignmentStatus,
+    DeliverableKind,
     Finding,
     FindingStatus,
     Guide,
@@ -54,10 +59,25 @@ def _group_memberships(user) -> dict[int, set[str]]:
         return cached
     groups: dict[int, set[str]] = defaultdict(set)
     if user.is_authenticated:
-        for group_id, role in WorkingGroupMember.objects.filter(user=user).values_list("group_id", "role"):
+        for group_id, role in WorkingGroupMember.objects.filter(user=user).order_by().values_list("group_id", "role"):
             groups[group_id].add(role)
     user._tasks_groups = dict(groups)
     return user._tasks_groups
+
+
+def _unit_read_q(user) -> Q:
+    """Assignments of the user's units (a township's also its villages'), on the assignment's own columns:
+    the villages come as a subquery so that no join is planned."""
+    scope = scope_for(user)
+    villages = scope.village_ids
+    if scope.read_county_ids or scope.read_township_ids:
+        villages = Village.objects.filter(village_read_q(scope)).values("pk")
+    return (
+        Q(department_id__in=scope.department_ids)
+        | Q(township_id__in=scope.read_township_ids)
+        | Q(village_id__in=villages)
+        | Q(working_group_id__in=list(_group_memberships(user)))
+    )
 
 
 def assignments_visible_to(user) -> QuerySet[Assignment]:
@@ -65,13 +85,28 @@ def assignments_visible_to(user) -> QuerySet[Assignment]:
     scope = scope_for(user)
     if scope.is_empty:
         return Assignment.objects.none()
-    return Assignment.objects.filter(
-        Q(campaign__county_id__in=scope.read_county_ids)
-        | Q(department_id__in=scope.department_ids)
-        | Q(township_id__in=scope.read_township_ids)
-        | village_read_q(scope, "village__")
-        | Q(working_group_id__in=list(_group_memberships(user)))
-    )
+    condition = _unit_read_q(user)
+    if scope.read_county_ids:
+        condition |= Q(campaign__county_id__in=scope.read_county_ids)
+    return Assignment.objects.filter(condition)
+
+
+PEOPLE_FIELDS = ("submitted_by", "signed_off_by", "accepted_by")
+
+
+def assignment_unit_and_people_load(assignment: Assignment) -> None:
+    """Load the assignment's unit (a village with its township) and who submitted, signed off and accepted it:
+    two small queries instead of eight joins on the lookup."""
+    units = Assignment._meta.get_field(assignment.level).related_model.objects.filter(pk=assignment.unit_id)
+    if assignment.level == Level.VILLAGE:
+        units = units.select_related("township")
+    setattr(assignment, assignment.level, units.get())
+    people = {getattr(assignment, f"{name}_id") for name in PEOPLE_FIELDS} - {None}
+    if people:
+        users = get_user_model().objects.in_bulk(people)
+        for name in PEOPLE_FIELDS:
+            if getattr(assignment, f"{name}_id") is not None:
+                setattr(assignment, name, users[getattr(assignment, f"{name}_id")])
 
 
 @dataclass(frozen=True)
@@ -122,11 +157,85 @@ def unit_users(assignment: Assignment, *, heads: bool) -> list:
 
 
 def assignments_for(user, campaign: Campaign) -> QuerySet[Assignment]:
-    return (
-        assignments_visible_to(user).filter(campaign=campaign)
-        .select_related(*ASSIGNMENT_RELATED)
-        .order_by("due_date", "template__order", "level", "pk")
-    )
+    """The campaign's assignments the user sees, earliest due first (joins only the template, for its order)."""
+    scope = scope_for(user)
+    if scope.is_empty:
+        return Assignment.objects.none()
+    assignments = Assignment.objects.filter(campaign=campaign)
+    if campaign.county_id not in scope.read_county_ids:
+        assignments = assignments.filter(_unit_read_q(user))
+    return assignments.order_by("due_date", "template__order", "level", "pk")
+
+
+def unit_labels(units: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The names of units given as (level, pk), a village's after its township's (one query)."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for level, pk in units:
+        wanted[level].add(pk)
+    names = []
+    for level, ids in wanted.items():
+        if level == Level.VILLAGE:
+            units_of_level = Village.objects.filter(pk__in=ids).annotate(label=Concat("township__name", "name"))
+        else:
+            model = {Level.DEPARTMENT: Department, Level.TOWNSHIP: Township, Level.WORKING_GROUP: WorkingGroup}[level]
+            units_of_level = model.objects.filter(pk__in=ids).annotate(label=F("name"))
+        names.append(units_of_level.annotate(level=Value(level)).order_by().values_list("level", "pk", "label"))
+    if not names:
+        return {}
+    return {(level, pk): label for level, pk, label in names[0].union(*names[1:], all=True)}
+
+
+def _labels(choices_class: type[models.TextChoices]) -> dict[str, str]:
+    """value → label, translated once per call rather than once per row."""
+    return {value: str(label) for value, label in choices_class.choices}
+
+
+ROW_FIELDS = (
+    "pk", "level", "department_id", "township_id", "village_id", "working_group_id", "due_date", "status",
+    "template__code", "template__title", "template__deliverable",
+)
+
+
+@dataclass
+class AssignmentRow:
+    """One assignment as the lists show it, with its unit's name, link and colour worked out."""
+
+    pk: int
+    url: str
+    code: str
+    title: str
+    deliverable: str
+    level: str
+    unit: str
+    due_date: date
+    status: str
+    status_label: str
+    overdue: bool
+    left: int
+    colour: str
+
+
+def assignment_rows(
+    assignments: QuerySet[Assignment], *, units: bool = True, today: date | None = None
+) -> list[AssignmentRow]:
+    """`assignments` as list rows (a query for the rows and, unless units=False, one for their units' names)."""
+    today = today or timezone.localdate()
+    values = list(assignments.values(*ROW_FIELDS))
+    labels = unit_labels((v["level"], v[f"{v['level']}_id"]) for v in values) if units else {}
+    url = url_for_each("tasks:assignment")
+    statuses, deliverables = _labels(AssignmentStatus), _labels(DeliverableKind)
+    rows = []
+    for v in values:
+        status = v["status"]
+        overdue = status != AssignmentStatus.ACCEPTED and v["due_date"] < today
+        rows.append(AssignmentRow(
+            pk=v["pk"], url=url(v["pk"]), code=v["template__code"], title=v["template__title"],
+            deliverable=deliverables[v["template__deliverable"]], level=v["level"],
+            unit=labels.get((v["level"], v[f"{v['level']}_id"]), ""), due_date=v["due_date"], status=status,
+            status_label=statuses[status], overdue=overdue, left=(v["due_date"] - today).days,
+            colour="danger" if overdue else STATUS_COLOURS[status],
+        ))
+    return rows
 
 
 def _owing_q(user) -> tuple[Q, Q, Q]:
@@ -134,20 +243,33 @@ def _owing_q(user) -> tuple[Q, Q, Q]:
     scope = scope_for(user)
     groups = _group_memberships(user)
     head_groups = [pk for pk, roles in groups.items() if roles.intersection(HEAD_GROUP_ROLES)]
-    to_hand_in = Q(status__in=OPEN_STATUSES) & (
-        Q(department_id__in=scope.department_ids)
-        | Q(township_id__in=scope.write_township_ids)
-        | Q(village_id__in=scope.village_ids)
-        | Q(working_group_id__in=list(groups))
+    # On the assignment's own columns (a township's villages and the county's campaigns as subqueries), so that
+    # no join is planned, and only the user's kinds of unit: each empty `__in` still costs building.
+    to_hand_in = Q(status__in=OPEN_STATUSES) & _any_unit(
+        department_id__in=scope.department_ids, township_id__in=scope.write_township_ids,
+        village_id__in=scope.village_ids, working_group_id__in=list(groups),
     )
-    to_sign = Q(status=AssignmentStatus.SUBMITTED) & (
-        Q(department_id__in=scope.head_department_ids)
-        | Q(township_id__in=scope.head_township_ids)
-        | Q(village__township_id__in=scope.head_township_ids)
-        | Q(working_group_id__in=head_groups)
+    heads_of = scope.head_township_ids
+    head_villages = heads_of and Village.objects.filter(township_id__in=heads_of).values("pk")
+    to_sign = Q(status=AssignmentStatus.SUBMITTED) & _any_unit(
+        department_id__in=scope.head_department_ids, township_id__in=scope.head_township_ids,
+        village_id__in=head_villages, working_group_id__in=head_groups,
     )
-    to_accept = Q(status=AssignmentStatus.SIGNED_OFF, campaign__county_id__in=scope.write_county_ids)
+    campaigns = scope.write_county_ids and Campaign.objects.filter(county_id__in=scope.write_county_ids).values("pk")
+    to_accept = Q(status=AssignmentStatus.SIGNED_OFF) & _any_unit(campaign_id__in=campaigns)
     return to_hand_in, to_sign, to_accept
+
+
+def _any_unit(**lookups) -> Q:
+    """The non-empty `__in` lookups (collections or subqueries) or-ed together; one that matches nothing when all
+    are empty."""
+    present = [Q(**{name: ids}) for name, ids in lookups.items() if isinstance(ids, QuerySet) or ids]
+    if not present:
+        return Q(pk__in=[])
+    condition = present[0]
+    for other in present[1:]:
+        condition |= other
+    return condition
 
 
 def owed_assignments(user, campaign: Campaign) -> QuerySet[Assignment]:
@@ -203,24 +325,29 @@ STATUS_SHORT = {
 
 @dataclass
 class BoardCell:
-    assignment: Assignment | None
-    colour: str = "light"
-    overdue: bool = False
+    """One assignment on the board: its colour and the short status written in it."""
 
-    @property
-    def short(self) -> str:
-        if self.assignment is None:
-            return ""
-        status = self.assignment.status
-        if self.overdue and self.colour == "danger" and status != AssignmentStatus.RETURNED:
-            return "逾期"
-        return STATUS_SHORT[status]
+    pk: int
+    url: str
+    status: str
+    label: str
+    colour: str
+    short: str
+
+
+@dataclass
+class BoardColumn:
+    pk: int
+    code: str
+    title: str
+    url: str
 
 
 @dataclass
 class BoardRow:
-    unit: object
-    cells: list[BoardCell]
+    unit: str
+    url: str  # the village's board; empty for other levels
+    cells: list[BoardCell | None]
     done: int = 0
     total: int = 0
 
@@ -228,20 +355,34 @@ class BoardRow:
 @dataclass
 class Board:
     level: str
-    templates: list[TaskTemplate]
+    templates: list[BoardColumn]
     rows: list[BoardRow]
     counts: dict = field(default_factory=dict)
 
 
-def _units_of(campaign: Campaign, level: str) -> list:
+def _units_of(campaign: Campaign, level: str) -> list[tuple[int, str]]:
+    """(pk, name) of the county's units of a level in board order, a village's name after its township's."""
     county_id = campaign.county_id
     if level == Level.DEPARTMENT:
-        return list(Department.objects.filter(county_id=county_id).order_by("name"))
+        return list(Department.objects.filter(county_id=county_id).order_by("name").values_list("pk", "name"))
     if level == Level.TOWNSHIP:
-        return list(Township.objects.filter(county_id=county_id).order_by("code"))
+        return list(Township.objects.filter(county_id=county_id).order_by("code").values_list("pk", "name"))
     if level == Level.VILLAGE:
-        return list(Village.objects.filter(township__county_id=county_id).select_related("township").order_by("code"))
-    return list(WorkingGroup.objects.filter(county_id=county_id).order_by("order", "name"))
+        villages = Village.objects.filter(township__county_id=county_id).order_by("code")
+        villages = villages.values_list("pk", "township__name", "name")
+        return [(pk, f"{township}{name}") for pk, township, name in villages]
+    return list(WorkingGroup.objects.filter(county_id=county_id).order_by("order", "name").values_list("pk", "name"))
+
+
+def _cell_looks(labels: dict[str, str]) -> dict[tuple[str, bool], tuple[str, str, str]]:
+    """(status, overdue) → (label, colour, short text) of a board cell."""
+    looks = {}
+    for status, label in labels.items():
+        for overdue in (False, True):
+            late = overdue and status not in (AssignmentStatus.SIGNED_OFF, AssignmentStatus.RETURNED)
+            colour = "danger" if overdue and status != AssignmentStatus.SIGNED_OFF else STATUS_COLOURS[status]
+            looks[status, overdue] = (label, colour, "逾期" if late else STATUS_SHORT[status])
+    return looks
 
 
 def task_board(campaign: Campaign, level: str, *, today: date | None = None) -> Board:
@@ -250,30 +391,38 @@ def task_board(campaign: Campaign, level: str, *, today: date | None = None) -> 
     Only units holding at least one assignment of the level are shown.
     """
     today = today or timezone.localdate()
-    templates = list(campaign.task_templates.filter(level=level).order_by("order"))
-    assignments = Assignment.objects.filter(campaign=campaign, level=level).only(
-        "pk", "template_id", "status", "due_date", "level", f"{level}_id"
+    assignments = Assignment.objects.filter(campaign=campaign, level=level).order_by().values_list(
+        "pk", "template_id", f"{level}_id", "status", "due_date"
     )
-    by_cell = {(a.template_id, getattr(a, f"{level}_id")): a for a in assignments}
+    by_cell = {(template_id, unit_id): (pk, status, due) for pk, template_id, unit_id, status, due in assignments}
     held_units = {unit_id for _, unit_id in by_cell}
     used_templates = {template_id for template_id, _ in by_cell}
-    templates = [t for t in templates if t.pk in used_templates]
+    template_url = url_for_each("tasks:template")
+    columns = campaign.task_templates.filter(level=level).order_by("order").values_list("pk", "code", "title")
+    templates = [
+        BoardColumn(pk=pk, code=code, title=title, url=template_url(pk))
+        for pk, code, title in columns if pk in used_templates
+    ]
+    cell_url, looks = url_for_each("tasks:assignment"), _cell_looks(_labels(AssignmentStatus))
+    accepted = str(AssignmentStatus.ACCEPTED)
+    village_url = url_for_each("tasks:village_board") if level == Level.VILLAGE else None
     rows, counts = [], defaultdict(int)
-    for unit in _units_of(campaign, level):
-        if unit.pk not in held_units:
+    for unit_id, name in _units_of(campaign, level):
+        if unit_id not in held_units:
             continue
-        row = BoardRow(unit=unit, cells=[])
+        row = BoardRow(unit=name, url=village_url(unit_id) if village_url else "", cells=[])
         for template in templates:
-            assignment = by_cell.get((template.pk, unit.pk))
-            if assignment is None:
-                row.cells.append(BoardCell(assignment=None))
+            held = by_cell.get((template.pk, unit_id))
+            if held is None:
+                row.cells.append(None)
                 continue
-            overdue = assignment.is_overdue(today)
-            colour = "danger" if overdue and assignment.status != AssignmentStatus.SIGNED_OFF else STATUS_COLOURS[assignment.status]
-            row.cells.append(BoardCell(assignment=assignment, colour=colour, overdue=overdue))
+            pk, status, due = held
+            overdue = status != accepted and due < today
+            label, colour, short = looks[status, overdue]
+            row.cells.append(BoardCell(pk=pk, url=cell_url(pk), status=status, label=label, colour=colour, short=short))
             row.total += 1
-            row.done += assignment.status == AssignmentStatus.ACCEPTED
-            counts[assignment.status] += 1
+            row.done += status == accepted
+            counts[status] += 1
             counts["overdue"] += overdue
         rows.append(row)
     return Board(level=level, templates=templates, rows=rows, counts=dict(counts))
@@ -358,9 +507,18 @@ def findings_for(user, campaign: Campaign) -> QuerySet[Finding]:
     )
 
 
+@dataclass(frozen=True)
+class ClearanceUnit:
+    """A responsible unit as the overview names it: a department or a township."""
+
+    pk: int
+    name: str
+    level: str
+
+
 @dataclass
 class ClearanceRow:
-    unit: object
+    unit: ClearanceUnit
     total: int
     open: int
     rectified: int
@@ -377,22 +535,29 @@ class ClearanceRow:
 
 
 def findings_clearance(campaign: Campaign, *, today: date | None = None) -> list[ClearanceRow]:
-    """How far each responsible unit is from all-closed (清零), furthest first (three queries)."""
+    """How far each responsible unit is from all-closed (清零), furthest first (one query)."""
     today = today or timezone.localdate()
-    counts = {
-        "total": Count("pk"),
-        "open": Count("pk", filter=Q(status=FindingStatus.OPEN)),
-        "rectified": Count("pk", filter=Q(status=FindingStatus.RECTIFIED)),
-        "closed": Count("pk", filter=Q(status=FindingStatus.CLOSED)),
-        "overdue": Count("pk", filter=Q(deadline__lt=today) & ~Q(status=FindingStatus.CLOSED)),
-    }
-    findings = Finding.objects.filter(campaign=campaign)
+    tallies = (
+        Finding.objects.filter(campaign=campaign).order_by()
+        .values("responsible_department_id", "responsible_department__name",
+                "responsible_township_id", "responsible_township__name")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(status=FindingStatus.OPEN)),
+            rectified=Count("pk", filter=Q(status=FindingStatus.RECTIFIED)),
+            closed=Count("pk", filter=Q(status=FindingStatus.CLOSED)),
+            overdue=Count("pk", filter=Q(deadline__lt=today) & ~Q(status=FindingStatus.CLOSED)),
+        )
+    )
     rows = []
-    for key, model in (("responsible_department", Department), ("responsible_township", Township)):
-        tallies = findings.filter(**{f"{key}__isnull": False}).values(f"{key}_id").annotate(**counts)
-        units = model.objects.in_bulk([t[f"{key}_id"] for t in tallies])
-        for tally in tallies:
-            rows.append(ClearanceRow(unit=units[tally.pop(f"{key}_id")], **tally))
+    for tally in tallies:
+        department_id, department = tally.pop("responsible_department_id"), tally.pop("responsible_department__name")
+        township_id, township = tally.pop("responsible_township_id"), tally.pop("responsible_township__name")
+        if department_id is not None:
+            unit = ClearanceUnit(pk=department_id, name=department, level=Level.DEPARTMENT)
+        else:
+            unit = ClearanceUnit(pk=township_id, name=township, level=Level.TOWNSHIP)
+        rows.append(ClearanceRow(unit=unit, **tally))
     rows.sort(key=lambda row: (-row.remaining, -row.overdue, row.unit.name))
     return rows
 
@@ -419,7 +584,7 @@ def guides_deadline(campaign: Campaign) -> date | None:
 def village_guides(village: Village, campaign: Campaign) -> tuple[list[GuideRow], date | None]:
     """Each group of the village with its guide; trained means trained on or before the deadline (two queries)."""
     deadline = guides_deadline(campaign)
-    guides = {g.group_id: g for g in Guide.objects.filter(campaign=campaign, group__village=village)}
+    guides = {g.group_id: g for g in Guide.objects.filter(campaign=campaign, group__village=village).order_by()}
     rows = []
     for group in village.groups.order_by("number"):
         guide = guides.get(group.pk)

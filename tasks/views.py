@@ -3,6 +3,7 @@ workflow, the sign-off queue, the bureau's board and contact sheet,
 notifications, findings and rectification, and a village's board with its
 guides."""
 
+from html import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from evalprep.core.http import file_response
 from evalprep.core.errors import EvalprepError
 from evalprep.core.excel import SheetSpec, workbook_bytes
+from evalprep.core.http import file_response, url_for_each
 from evalprep.core.models import Campaign
 from evalprep.core.scoping import (
     can_manage_county,
@@ -37,7 +39,6 @@ from tasks.errors import TaskNotAllowed
 from tasks.forms import (
     AssignForm,
     AssignmentFilterForm,
-    CommentForm,
     DueForm,
     FilesForm,
     FindingFilterForm,
@@ -64,7 +65,10 @@ from tasks.models import (
 )
 from tasks.selectors import (
     STATUS_COLOURS,
+    BoardCell,
     assignment_actions,
+    assignment_rows,
+    assignment_unit_and_people_load,
     assignments_for,
     assignments_visible_to,
     board_summary,
@@ -109,10 +113,7 @@ def _get_template_for_user(request: HttpRequest, pk: int) -> TaskTemplate:
 
 
 def _get_assignment_for_user(request: HttpRequest, pk: int) -> Assignment:
-    assignment = assignments_visible_to(request.user).filter(pk=pk).select_related(
-        "template", "campaign__county", "department", "township", "village__township", "working_group",
-        "submitted_by", "signed_off_by", "accepted_by", "created_by",
-    ).first()
+    assignment = assignments_visible_to(request.user).filter(pk=pk).select_related("template", "campaign").first()
     if assignment is None:
         raise Http404
     return assignment
@@ -164,11 +165,11 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
         elif data["status"]:
             assignments = assignments.filter(status=data["status"])
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
-    _mark(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "campaign": campaign, "form": form, "page": page, "query": query.urlencode(),
+        "campaign": campaign, "form": form, "page": page, "rows": assignment_rows(page.object_list),
+        "query": query.urlencode(),
         "can_manage": can_manage_county(request.user, campaign.county_id),
         "is_county": _is_county(request, campaign),
         "is_head": is_unit_head(request.user),
@@ -181,12 +182,15 @@ def _village_boards(request: HttpRequest, campaign: Campaign) -> list:
     """Links to the boards of a township's or a cadre's villages (the bureau reaches them from its board)."""
     if _is_county(request, campaign):
         return []
-    return list(villages_visible_to(request.user).select_related("township").order_by("code")[:60])
+    url = url_for_each("tasks:village_board")
+    villages = villages_visible_to(request.user).order_by("code").values_list("pk", "name")[:60]
+    return [(url(pk), name) for pk, name in villages]
 
 
 @login_required
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment_for_user(request, pk)
+    assignment_unit_and_people_load(assignment)
     _mark([assignment])
     deliverables = list(assignment.deliverables.select_related("uploaded_by"))
     current_list = next((d for d in deliverables if d.kind == DeliverableKind.LIST and d.is_current), None)
@@ -195,9 +199,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "deliverables": deliverables, "current_list": current_list,
         "list_rows": _list_cells(assignment.template, current_list),
         "comments": assignment.comments.select_related("author"),
-        "files_form": FilesForm(), "list_form": ListUploadForm(), "return_form": ReasonForm(),
-        "comment_form": CommentForm(), "due_form": DueForm(initial={"due_date": assignment.due_date}),
-        "statuses": AssignmentStatus,
+        "due_form": DueForm(initial={"due_date": assignment.due_date}),
         "guides": village_guides(assignment.village, assignment.campaign)[0]
         if assignment.template.tracks_guides and assignment.village_id else None,
     }
@@ -394,8 +396,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = can_manage_county(request.user, template.campaign.county_id)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied("只有乡村振兴局统筹人员可以分派任务。")
-    assignments = list(assignments_for(request.user, template.campaign).filter(template=template))
-    _mark(assignments)
+    assignments = assignment_rows(assignments_for(request.user, template.campaign).filter(template=template))
     form = None
     if can_manage:
         defaults = services.template_default_units(template)
@@ -443,11 +444,25 @@ def board(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", Level.DEPARTMENT)
     if level not in Level.values:
         level = Level.DEPARTMENT
+    board = task_board(campaign, level)
     return render(request, "tasks/board.html", {
-        "campaign": campaign, "board": task_board(campaign, level), "level": level, "levels": Level.choices,
-        "milestones": milestone_countdown(campaign), "summary": board_summary(campaign),
+        "campaign": campaign, "board": board, "rows": [(row, _board_cells(row.cells)) for row in board.rows],
+        "level": level, "levels": Level.choices, "milestones": milestone_countdown(campaign),
+        "summary": board_summary(campaign),
         "statuses": [(value, label, STATUS_COLOURS[value]) for value, label in AssignmentStatus.choices],
     })
+
+
+def _board_cells(cells: list[BoardCell | None]) -> str:
+    """A board row's cells as HTML: a county's board has thousands of cells, too many to render one by one
+    in the template (or through format_html)."""
+    return mark_safe("".join(
+        "<td></td>" if cell is None else
+        f'<td class="text-center text-bg-{escape(cell.colour)}" data-testid="cell-{cell.pk}"'
+        f' data-status="{escape(cell.status)}"><a class="text-reset text-decoration-none" href="{escape(cell.url)}"'
+        f' title="{escape(cell.label)}">{escape(cell.short)}</a></td>'
+        for cell in cells
+    ))
 
 
 @login_required
@@ -466,7 +481,9 @@ def contacts(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tasks/notifications.html", {"page": page})
+    open_url = url_for_each("tasks:notification_open")
+    notes = [(note, open_url(note.pk)) for note in page.object_list]
+    return render(request, "tasks/notifications.html", {"page": page, "notes": notes})
 
 
 @login_required
@@ -657,10 +674,9 @@ def finding_evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 def village_board(request: HttpRequest, pk: int) -> HttpResponse:
     village = get_village_for_user(request, pk)
     campaign = _campaign_for(request)
-    assignments = list(
-        Assignment.objects.filter(campaign=campaign, village=village).select_related("template").order_by("due_date", "template__order")
+    assignments = assignment_rows(
+        Assignment.objects.filter(campaign=campaign, village=village).order_by("due_date", "template__order"), units=False
     )
-    _mark(assignments)
     guides, deadline = village_guides(village, campaign)
     findings = list(
         Finding.objects.filter(campaign=campaign, village=village).exclude(status=FindingStatus.CLOSED)
@@ -678,7 +694,7 @@ def guides_edit(request: HttpRequest, pk: int) -> HttpResponse:
     village = get_village_for_user(request, pk, write=True)
     campaign = _campaign_for(request)
     groups = list(village.groups.order_by("number"))
-    guides = {g.group_id: g for g in Guide.objects.filter(campaign=campaign, group__village=village)}
+    guides = {g.group_id: g for g in Guide.objects.filter(campaign=campaign, group__village=village).order_by()}
     form = GuidesForm(request.POST or None, groups=groups, guides=guides)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -13,6 +13,9 @@ def pytest_configure(config) -> None:
     django_settings.SECURE_SSL_REDIRECT = False
     django_settings.SECURE_HSTS_SECONDS = 0
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # County-wide figures computed for every reader, so that a test sees its own changes at once;
+    # tests/core/test_figures.py turns the shared cache on.
+    django_settings.FIGURES_FRESH_SECONDS = 0
     # Client.login() authenticates without a request, which django-axes' backend
     # refuses; tests/core/test_login_throttle.py puts the backend back.
     django_settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -1,6 +1,7 @@
 """The navigation: each role sees only the entries it has."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -24,20 +25,32 @@ class NavGroup:
     items: tuple[NavItem, ...]
 
 
-def _nav_groups(scope) -> list[NavItem | NavGroup]:
-    reads_county_or_township = bool(scope.read_county_ids or scope.read_township_ids)
+def _nav_groups(scope) -> tuple[NavItem | NavGroup, ...]:
+    return _nav_groups_for(
+        reads_county=bool(scope.read_county_ids), reads_township=bool(scope.read_township_ids),
+        writes_county=bool(scope.write_county_ids), village_pk=min(scope.village_ids, default=None),
+        in_department=bool(scope.department_ids),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _nav_groups_for(
+    *, reads_county: bool, reads_township: bool, writes_county: bool, village_pk: int | None, in_department: bool
+) -> tuple[NavItem | NavGroup, ...]:
+    """The menu for one kind of scope; the same for every request of that kind, so built once per process."""
+    reads_county_or_township = reads_county or reads_township
     org = []
     if reads_county_or_township:
         org.append(NavItem("组织架构", reverse("core:org_overview")))
-    elif scope.village_ids:
-        org.append(NavItem("本村", reverse("core:village_detail", args=[min(scope.village_ids)])))
-    if scope.read_county_ids or scope.department_ids:
+    elif village_pk is not None:
+        org.append(NavItem("本村", reverse("core:village_detail", args=[village_pk])))
+    if reads_county or in_department:
         org.append(NavItem("部门", reverse("core:department_list")))
     org += [NavItem("工作专班", reverse("core:task_force")), NavItem("评估节点", reverse("core:campaign_detail"))]
-    if scope.write_county_ids:
+    if writes_county:
         org.append(NavItem("操作日志", reverse("core:audit_log")))
     households = []
-    if reads_county_or_township or scope.village_ids:
+    if reads_county_or_township or village_pk is not None:
         households = [
             NavItem("住户台账", reverse("households:roster")),
             NavItem("应纳未纳筛查", reverse("households:screening_worklist")),
@@ -51,16 +64,16 @@ def _nav_groups(scope) -> list[NavItem | NavGroup]:
         NavItem("访谈准备", reverse("interviews:landing")),
     ]
     papers = []
-    if scope.read_county_ids:
+    if reads_county:
         papers.append(NavItem("领导看板", reverse("dossiers:dashboard")))
-    if reads_county_or_township or scope.village_ids or scope.department_ids:
+    if reads_county_or_township or village_pk is not None or in_department:
         papers.append(NavItem("迎评资料", reverse("dossiers:dossier_index")))
     papers.append(NavItem("后台任务", reverse("dossiers:job_list")))
     groups = [
         NavGroup("组织与安排", tuple(org)), NavGroup("住户", tuple(households)), NavGroup("迎评工作", tuple(work)),
         NavGroup("资料与看板", tuple(papers)),
     ]
-    return [group for group in groups if group.items]
+    return tuple(group for group in groups if group.items)
 
 
 def navigation(request: HttpRequest) -> dict:

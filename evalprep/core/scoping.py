@@ -50,9 +50,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     cached = getattr(user, "_evalprep_scope", None)
     if cached is not None:
         return cached
-    assignments = tuple(
-        user.role_assignments.select_related("county", "department", "township", "village")
-    )
+    assignments = tuple(user.role_assignments.all())
     sets: dict[str, set[int]] = {name: set() for name in (
         "county_ids", "read_county_ids", "write_county_ids", "read_township_ids",
         "write_township_ids", "village_ids", "department_ids", "head_department_ids",

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -367,12 +368,18 @@ def _header_forms(text: str) -> tuple[str, str, str]:
 
 
 def _header_lookups(known_headers: Mapping[str, FieldKey]) -> list[dict[str, FieldKey]]:
+    return _header_lookups_for(tuple(known_headers.items()))
+
+
+@lru_cache(maxsize=32)
+def _header_lookups_for(known_headers: tuple[tuple[str, FieldKey], ...]) -> list[dict[str, FieldKey]]:
+    """The exact, space-free and notes-free spellings, built once per set of known headers."""
     exact: dict[str, FieldKey] = {}
     compact: dict[str, FieldKey] = {}
     bare: dict[str, FieldKey] = {}
     # Spellings without notes claim their bare form first, so that a cell
     # 公益性岗位 is not taken by the spelling 公益性岗位(月数).
-    for spelling, field in sorted(known_headers.items(), key=lambda item: _has_notes(item[0])):
+    for spelling, field in sorted(known_headers, key=lambda item: _has_notes(item[0])):
         for lookup, form in zip((exact, compact, bare), _header_forms(spelling)):
             lookup.setdefault(form, field)
     return [exact, compact, bare]

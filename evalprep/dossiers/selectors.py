@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from evalprep.core.models import County
+from evalprep.core.models import Campaign, County
 from evalprep.core.scoping import departments_visible_to, scope_for, villages_visible_to
 from evalprep.dossiers.models import Job
 
@@ -138,6 +138,12 @@ def leader_dashboard(county: County, campaign) -> dict:
     data["townships"] = figures(readiness_by_unit(campaign, "township"), lambda e: _link("indicators:checklist", unit=f"township:{e.key}"))
     data["villages"] = figures(readiness_by_unit(campaign, "village"), lambda e: _link("indicators:checklist", unit=f"village:{e.key}"))
     return data
+
+
+def leader_dashboard_figures(county_pk: int) -> dict:
+    """The dashboard of the county's current campaign, for the shared cache (evalprep/core/figures.py)."""
+    county = County.objects.get(pk=county_pk)
+    return leader_dashboard(county, Campaign.objects.filter(county=county, is_current=True).first())
 
 
 def _work_figures(county: County, campaign) -> list[dict]:

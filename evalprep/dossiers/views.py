@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from evalprep.core.errors import EvalprepError
+from evalprep.core.figures import figures_for
 from evalprep.core.models import Campaign
 from evalprep.core.scoping import scope_for
 from evalprep.core.services import audit_log
@@ -15,7 +16,6 @@ from evalprep.dossiers.selectors import (
     get_dossier_unit_for_user,
     get_job_for_user,
     jobs_visible_to,
-    leader_dashboard,
 )
 from evalprep.dossiers.services import dossier_context, dossier_rebuild, dossier_request
 
@@ -118,5 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     campaign = Campaign.objects.filter(county_id__in=county_ids, is_current=True).select_related("county").order_by("county__code").first()
     county = campaign.county if campaign else get_dossier_unit_for_user(request, "county", min(county_ids))
-    figures = leader_dashboard(county, campaign)
-    return render(request, "dossiers/dashboard.html", {"county": county, "campaign": campaign, "figures": figures})
+    figures = figures_for("leader_dashboard", county.pk)
+    return render(request, "dossiers/dashboard.html", {
+        "county": county, "campaign": campaign, "figures": figures.data, "computed_at": figures.computed_at,
+    })

@@ -123,7 +123,7 @@ def test_it_downloads_one_workbook_with_a_summary_and_a_sheet_per_rule(world, cl
 @pytest.mark.parametrize("name", ["national_overview", "national_hits", "national_discrepancies"])
 def test_it_keeps_the_queries_of_a_page_bounded(world, client, taken, django_assert_max_num_queries, name, role):
     _login(client, role)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(11):
         assert client.get(reverse(f"households:{name}") + "?status=all").status_code == 200
 
 
@@ -224,3 +224,37 @@ def test_it_counts_fixed_exempt_and_verified_hits_per_village(world, client, sca
     assert counts[v1.pk] == (1, 1, 1, 0, 2)
     assert counts[v3.pk] == (1, 0, 0, 2, 1)
     assert counts[None] == (2, 0, 0, 0, 2)  # 未匹配到村, last
+
+
+@pytest.mark.parametrize("role, may_change", [
+    ("coordinator", [0, 1, 2, 3]), ("township_staff", [0, 1, 2]), ("supervision", []), ("leader", []),
+])
+def test_it_offers_the_mark_form_on_the_rows_the_user_may_change(world, client, scattered_hits, role, may_change):
+    later = NationalSnapshot.objects.create(county=world.county, taken_on="2026-07-30", status=SnapshotStatus.READY)
+    gone = NationalCheckHit.objects.filter(village=scattered_hits[0], rule="7.02").get()
+    gone.gone_snapshot = later
+    gone.save()
+    _login(client, role)
+    response = client.get(reverse("households:national_hits") + "?status=all")
+    page, rows = response.content.decode(), response.context["page"].object_list
+    writable = {scattered_hits[n].pk for n in may_change}
+    assert rows and gone.pk in {row.pk for row in rows}
+    for row in rows:
+        assert row.can_mark == (row.village_id in writable and row.pk != gone.pk)
+        assert (f'action="{reverse("households:national_hit_mark", args=[row.pk])}"' in page) == row.can_mark
+    assert "已核销（2026年7月30日数据中已无）" in page
+    assert page.count('<input name="reason"') == sum(row.can_mark for row in rows)
+
+
+def test_it_marks_open_discrepancies_past_their_deadline_overdue(world, client, taken):
+    items = list(NationalDiscrepancy.objects.filter(village=world.villages[0]).order_by("pk")[:3])
+    assert len(items) == 3
+    NationalDiscrepancy.objects.filter(pk__in=[item.pk for item in items]).update(deadline="2020-01-01")
+    NationalDiscrepancy.objects.filter(pk=items[1].pk).update(resolution="explained", resolution_note="已说明情况")
+    NationalDiscrepancy.objects.filter(pk=items[2].pk).update(resolution="system_to_fix")
+    _login(client, "village_cadre")
+    response = client.get(reverse("households:national_discrepancies") + "?status=all")
+    rows = {row.pk: row for row in response.context["page"].object_list}
+    assert [rows[item.pk].overdue for item in items] == [True, False, True]
+    assert all(row.can_resolve for row in rows.values())
+    assert rows[items[1].pk].resolution_label == "已说明" and "已说明情况" in response.content.decode()

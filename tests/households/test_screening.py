@@ -1,6 +1,7 @@
 """The screening rules, each with households just below, at and above its
 threshold; re-runs that keep decisions; worst-ten lists; the income worksheet."""
 
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import Village
@@ -334,6 +336,31 @@ def test_a_village_run_leaves_other_villages_alone(world):
     assert ScreeningFlag.objects.get(household=other).resolved_at is None
     screening_run(campaign=world.campaign, villages=Village.objects.filter(pk=v3.pk))
     assert ScreeningFlag.objects.get(household=other).resolved_at is not None
+
+
+def test_a_flag_keeps_its_households_village(world):
+    """The worklist filters flags by their own village: every way a flag is made or found
+    again gives it its household's village, and so does migration 0006 for the flags before it."""
+    v1, v3 = world.villages[0], world.villages[2]
+    household(v1, "income", incomes=[(2025, "3000")])  # a rule over income rows
+    other = household(v3, "house", housing_grade="D")  # a rule over households
+    screening_run(campaign=world.campaign)
+    flags = ScreeningFlag.objects.select_related("household")
+    assert {f.rule for f in flags} >= {ScreeningRule.LOW_INCOME, ScreeningRule.DANGEROUS_HOUSE}
+    assert all(f.village_id == f.household.village_id for f in flags)
+    ScreeningFlag.objects.filter(household=other).update(village=v1)  # as if the household had moved
+    screening_run(campaign=world.campaign, villages=[v3])
+    assert set(ScreeningFlag.objects.filter(household=other).values_list("village", flat=True)) == {v3.pk}
+    made = ScreeningFlag.objects.create(
+        campaign=world.campaign, household=other, rule=ScreeningRule.UNSAFE_WATER,
+        first_seen_at=timezone.now(), last_seen_at=timezone.now(), due_date=date(2026, 12, 1),
+    )
+    assert made.village_id == v3.pk
+    ScreeningFlag.objects.update(village=world.villages[1])
+    migration = importlib.import_module("households.migrations.0006_screeningflag_village")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FILL_VILLAGES)
+    assert all(f.village_id == f.household.village_id for f in flags.all())
 
 
 def test_a_run_costs_the_same_queries_for_few_or_many_households(world, v1):

@@ -63,11 +63,25 @@ def test_it_filters_the_coordinators_checklist(tiny, world):
     by_status = client.get(reverse("indicators:checklist"), {"status": RowStatus.SUBMITTED}).context["page"]
     assert [row.pk for row in by_status] == [tiny.village.pk]
     by_level = client.get(reverse("indicators:checklist"), {"level": Level.TOWNSHIP}).context["page"]
-    assert {row.township_id for row in by_level} == {t.pk for t in world.townships}
+    assert {(row.level, row.unit) for row in by_level} == {(Level.TOWNSHIP, t.name) for t in world.townships}
     by_unit = client.get(reverse("indicators:checklist"), {"unit": f"department:{world.departments[0].pk}"}).context["page"]
     assert [row.pk for row in by_unit] == [tiny.department.pk]
     item = tiny.village.requirement.item
     assert len(client.get(reverse("indicators:checklist"), {"item": item.pk, "area": item.area_id}).context["page"]) == 8
+
+
+def test_it_pages_the_checklist_and_falls_back_to_the_last_page(tiny, world, monkeypatch):
+    monkeypatch.setattr("indicators.views.PAGE_SIZE", 3)
+    client = _client("coordinator")
+    pages = [client.get(reverse("indicators:checklist"), {"page": n}).context["page"] for n in (1, 2, 3)]
+    assert [len(page) for page in pages] == [3, 3, 2]
+    assert len({row.pk for page in pages for row in page}) == 8 and pages[0].paginator.count == 8
+    past_the_end = client.get(reverse("indicators:checklist"), {"page": 99})
+    assert past_the_end.context["page"].number == 3 and [row.pk for row in past_the_end.context["page"]] == [
+        row.pk for row in pages[2]
+    ]
+    assert "3 / 3（共8行）" in past_the_end.content.decode()
+    assert client.get(reverse("indicators:checklist"), {"page": "x"}).context["page"].number == 1
 
 
 def test_it_marks_overdue_rows_red(tiny, world):

@@ -64,7 +64,7 @@ def _many(world):
 def test_it_keeps_list_pages_within_a_bounded_number_of_queries(world, plan, django_assert_max_num_queries, url):
     _many(world)
     client = _client("coordinator")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
 
 
@@ -72,10 +72,23 @@ def test_it_keeps_list_pages_within_a_bounded_number_of_queries(world, plan, dja
 def test_it_keeps_the_village_board_and_a_head_queue_bounded(world, plan, django_assert_max_num_queries):
     _many(world)
     client = _client("township_head")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get(f"/tasks/villages/{world.villages[0].pk}/").status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get("/tasks/sign-off/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_shows_an_assignment_with_its_unit_and_people_in_a_bounded_number_of_queries(
+    world, dropout, django_assert_max_num_queries
+):
+    dropout.status, dropout.submitted_by, dropout.submitted_at = "submitted", world.users["department_staff"], timezone.now()
+    dropout.save()
+    client = _client("coordinator")
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/tasks/assignments/{dropout.pk}/").content.decode()
+    assert f'data-testid="unit">{world.departments[0].name}<' in page and "提交：department_staff" in page
+    assert 'data-testid="return-form"' in page and 'name="reason"' in page
 
 
 @pytest.mark.django_db

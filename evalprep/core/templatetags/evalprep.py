@@ -5,7 +5,8 @@ from datetime import date, datetime
 from django import forms, template
 from django.forms import BoundField
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from evalprep.core import idnumber
 from evalprep.core.sheets import format_date_zh
@@ -56,10 +57,11 @@ def filter_field(field: BoundField) -> str:
     if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
         value = field.value()
         chosen = "" if value is None else str(getattr(value, "pk", value))
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
-            ((option, " selected" if str(option) == chosen else "", label) for option, label in _choices(field.field)),
-        )
+        # Escaped and joined by hand: format_html per option is most of the cost of 300 options.
+        options = mark_safe("".join(
+            f'<option value="{escape(option)}"{" selected" if str(option) == chosen else ""}>{escape(label)}</option>'
+            for option, label in _choices(field.field)
+        ))
         control = format_html('<select name="{}" id="{}" class="form-select{}">{}</select>',
                               field.html_name, field.auto_id, invalid, options)
     else:

@@ -61,6 +61,13 @@ def _households(ctx: DossierContext):
     return Household.objects.filter(village__township__county=ctx.county)
 
 
+def _flags(ctx: DossierContext, **filters):
+    """The campaign's screening flags of the dossier's village or county, by the flags' own village."""
+    if ctx.scope == "village":
+        return ScreeningFlag.objects.filter(village=ctx.unit, **filters)
+    return ScreeningFlag.objects.filter(village__township__county=ctx.county, **filters)
+
+
 # Village and county figures
 
 
@@ -236,16 +243,16 @@ class ScreeningFlags(Section):
         if campaign is None or not campaign.screening_runs.exists():
             return None  # never screened: nothing to show, and nothing to claim
         flags = (
-            ScreeningFlag.objects.filter(campaign=campaign, household__in=_households(ctx), resolved_at__isnull=True)
-            .select_related("household__village", "decision")
-            .order_by("household__village__code", "household__number", "rule")
+            _flags(ctx, campaign=campaign, resolved_at__isnull=True)
+            .select_related("household", "village", "decision")
+            .order_by("village__code", "household__number", "rule")
         )
         today = timezone.localdate()
         rows = []
         for flag in flags:
             decision = getattr(flag, "decision", None)
             rows.append({
-                "village": flag.household.village.name, "number": flag.household.number, "head": flag.household.head_name,
+                "village": flag.village.name, "number": flag.household.number, "head": flag.household.head_name,
                 "rule": flag.get_rule_display(), "explanation": flag.explanation, "due": _date(flag.due_date),
                 "status": flag_status(flag, today)[1],
                 "decision": f"{decision.get_outcome_display()}：{decision.reason}".rstrip("：") if decision else "",
@@ -397,10 +404,10 @@ class TopRisks(Section):
         flags = []
         villages = []
         if ctx.campaign is not None:
-            open_flags = ScreeningFlag.objects.filter(open_flag_q(), campaign=ctx.campaign, household__in=households)
+            open_flags = _flags(ctx, campaign=ctx.campaign).filter(open_flag_q())
             flags = [(str(label), n) for label, n in self._by_rule(open_flags)]
             villages = list(
-                open_flags.values(name=F("household__village__name"), township=F("household__village__township__name"))
+                open_flags.values(name=F("village__name"), township=F("village__township__name"))
                 .annotate(n=Count("pk")).order_by("-n", "name")[:10]
             )
         return {"risks": risks, "flags": flags, "villages": villages, "unmeasured": unmeasured}
@@ -441,10 +448,10 @@ class OverdueWork(Section):
             "status": r.get_status_display(), "days": (today - r.due_date).days if r.due_date else 0,
         } for r in rows[:500]]
         flags = ScreeningFlag.objects.filter(
-            open_flag_q(), campaign=campaign, household__village__township__county=ctx.county, due_date__lt=today,
+            open_flag_q(), campaign=campaign, village__township__county=ctx.county, due_date__lt=today,
         )
         by_village = defaultdict(int)
-        for name in flags.values_list("household__village__name", flat=True):
+        for name in flags.values_list("village__name", flat=True):
             by_village[name] += 1
         from evalprep.dossiers.builders.task_sections import overdue_assignments
 
