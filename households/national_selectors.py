@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.idnumber import mask_id_number
+from evalprep.core.http import choice_labels
 from evalprep.core.models import Campaign, Village
 from evalprep.core.paging import GroupedRows
 from evalprep.core.scoping import get_or_404, scope_for, villages_visible_to
@@ -178,7 +179,7 @@ def hits_listed(
     counts = [(rule.code, rule.title, per_rule[rule.code]) for rule in RULES if per_rule.get(rule.code)]
     if hit_filter.rule:
         hits = hits.filter(rule=hit_filter.rule)
-    status_labels = {value: str(label) for value, label in HitStatus.choices}
+    status_labels = choice_labels(HitStatus)
 
     def hit_row(pk, village_id, village_label, village_name, rule, explanation, reopened, status, reason,
                 status_by_name, status_at, gone_on) -> HitRow:
@@ -347,9 +348,9 @@ def discrepancies_listed(
     if flt.kind:
         found = found.filter(kind=flt.kind)
     today = today or timezone.localdate()
-    kinds = {value: str(label) for value, label in DiscrepancyKind.choices}
-    fields = {value: str(label) for value, label in DiscrepancyField.choices}
-    resolutions = {value: str(label) for value, label in Resolution.choices}
+    kinds = choice_labels(DiscrepancyKind)
+    fields = choice_labels(DiscrepancyField)
+    resolutions = choice_labels(Resolution)
     still_open = (Resolution.OPEN, Resolution.SYSTEM_TO_FIX)  # as OPEN_DISCREPANCY
 
     def discrepancy_row(pk, village_id, village_name, kind, field, explanation, deadline, resolution, resolution_note,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evalprep.core.errors import EvalprepError
-from evalprep.core.http import client_ip, file_response, url_for_each
+from evalprep.core.http import choice_labels, client_ip, file_response, url_for_each
 from evalprep.core.idnumber import mask_phone
 from evalprep.core.models import Campaign, Village
 from evalprep.core.scoping import (
@@ -114,8 +114,8 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 def _roster_rows(households: list[dict], village_labels: dict[int, str]) -> list[dict]:
     """The roster's table rows, every label and link ready (the template only writes them out)."""
-    categories = {value: str(label) for value, label in Category.choices}
-    monitoring_types = {value: str(label) for value, label in MonitoringType.choices}
+    categories = choice_labels(Category)
+    monitoring_types = choice_labels(MonitoringType)
     household_url = url_for_each("households:household")
     return [
         {
@@ -334,9 +334,9 @@ def _flag_rows(rows: list[dict], writable: set[int], villages: list[Village]) ->
     household_url, decide_url, attachment_url = (
         url_for_each(f"households:{name}") for name in ("household", "screening_decide", "screening_attachment")
     )
-    categories = {value: str(label) for value, label in Category.choices}
-    rules = {value: str(label) for value, label in ScreeningRule.choices}
-    outcomes = {value: str(label) for value, label in DecisionOutcome.choices}
+    categories = choice_labels(Category)
+    rules = choice_labels(ScreeningRule)
+    outcomes = choice_labels(DecisionOutcome)
     badges = {"overdue": "text-bg-danger", "new": "text-bg-warning", "open": "text-bg-primary", "decided": "text-bg-success"}
     places = {village.pk: f"{village.township.name}{village.name}" for village in villages}
     for row in rows:

@@ -5,7 +5,6 @@ Every readiness selector runs a fixed number of aggregate queries, whatever
 the number of villages or rows.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,10 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from evalprep.core.http import url_for_each
+from evalprep.core.http import choice_labels, url_for_each
 from evalprep.core.models import Campaign, County, Department, DepartmentKind, Township, Village
-from evalprep.core.scoping import scope_for, village_read_q
+from evalprep.core.scoping import readable_village_pks, scope_for
 from evalprep.core.sheets import format_date_zh
+from evalprep.core.units import unit_names
 from indicators.models import UNIT_FIELDS, Area, ChecklistRow, EvidenceFile, EvidenceRequirement, Item, Level, RowStatus
 from indicators.thresholds import Threshold
 
@@ -150,10 +150,13 @@ def checklist_rows_visible_to(user) -> QuerySet[ChecklistRow]:
     scope = scope_for(user)
     if scope.is_empty:
         return ChecklistRow.objects.none()
-    return ChecklistRow.objects.filter(
-        Q(campaign__county_id__in=scope.read_county_ids)
-        | village_read_q(scope, "village__")
-        | Q(township_id__in=scope.read_township_ids)
+    return ChecklistRow.objects.filter(Q(campaign__county_id__in=scope.read_county_ids) | _unit_rows_q(scope))
+
+
+def _unit_rows_q(scope) -> Q:
+    """Rows of the scope's units (a township's also its villages'), on the row's own columns."""
+    return (
+        Q(village_id__in=readable_village_pks(scope)) | Q(township_id__in=scope.read_township_ids)
         | Q(department_id__in=scope.department_ids)
     )
 
@@ -322,40 +325,10 @@ def checklist_rows_for(user, campaign: Campaign) -> QuerySet[ChecklistRow]:
         return ChecklistRow.objects.none()
     rows = _rows(campaign)
     if campaign.county_id not in scope.read_county_ids:
-        villages = scope.village_ids
-        if scope.read_county_ids or scope.read_township_ids:
-            villages = Village.objects.filter(village_read_q(scope)).values("pk")
-        rows = rows.filter(
-            Q(village_id__in=villages) | Q(township_id__in=scope.read_township_ids)
-            | Q(department_id__in=scope.department_ids)
-        )
+        rows = rows.filter(_unit_rows_q(scope))  # checklist_rows_visible_to's rule, within one campaign
     return rows.annotate(due=_due(campaign)).order_by(
         "requirement__item__area__order", "requirement__item__order", "requirement__order", "level", "pk"
     )
-
-
-UNIT_MODELS = {Level.COUNTY: County, Level.DEPARTMENT: Department, Level.TOWNSHIP: Township, Level.VILLAGE: Village}
-
-
-def unit_names(units: Iterable[tuple[str, int]], models: dict | None = None) -> dict[tuple[str, int], tuple[str, str]]:
-    """(level, pk) → (the township's name for a village, else "", the unit's name), in one query.
-
-    `models` maps each level to its unit model (UNIT_MODELS by default; the tasks' working groups may be added).
-    """
-    models = models or UNIT_MODELS
-    wanted: dict[str, set[int]] = {}
-    for level, pk in units:
-        wanted.setdefault(level, set()).add(pk)
-    queries = [
-        models[level].objects.filter(pk__in=ids).order_by()
-        .annotate(unit_level=Value(level), township_name=F("township__name") if level == Level.VILLAGE else Value(""))
-        .values_list("unit_level", "pk", "township_name", "name")
-        for level, ids in wanted.items()
-    ]
-    if not queries:
-        return {}
-    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    return {(level, pk): (township, name) for level, pk, township, name in rows}
 
 
 def short_text(text: str, length: int) -> str:
@@ -415,7 +388,7 @@ def checklist_entries(
     for row_id, pk, name in found:
         files.setdefault(row_id, []).append((download(pk), short_text(name, 24)))
     url, today = url_for_each("indicators:row"), timezone.localdate()
-    labels = {value: str(label) for value, label in RowStatus.choices}
+    labels = choice_labels(RowStatus)
     entries = []
     for v in values:
         township, unit = names.get((v["level"], v[f"{v['level']}_id"]), ("", ""))

@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db import models
-from django.db.models import Count, F, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from evalprep.core.http import url_for_each
+from evalprep.core.http import choice_labels, url_for_each
 from evalprep.core.models import (
     Campaign,
     Department,
@@ -32,9 +30,10 @@ from evalprep.core.scoping import (
     can_write_department,
     can_write_township,
     can_write_village,
+    readable_village_pks,
     scope_for,
-    village_read_q,
 )
+from evalprep.core.units import unit_names
 from tasks.models import (
     OPEN_STATUSES,
     Assignment,
@@ -69,13 +68,10 @@ def _unit_read_q(user) -> Q:
     """Assignments of the user's units (a township's also its villages'), on the assignment's own columns:
     the villages come as a subquery so that no join is planned."""
     scope = scope_for(user)
-    villages = scope.village_ids
-    if scope.read_county_ids or scope.read_township_ids:
-        villages = Village.objects.filter(village_read_q(scope)).values("pk")
     return (
         Q(department_id__in=scope.department_ids)
         | Q(township_id__in=scope.read_township_ids)
-        | Q(village_id__in=villages)
+        | Q(village_id__in=readable_village_pks(scope))
         | Q(working_group_id__in=list(_group_memberships(user)))
     )
 
@@ -169,25 +165,7 @@ def assignments_for(user, campaign: Campaign) -> QuerySet[Assignment]:
 
 def unit_labels(units: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
     """The names of units given as (level, pk), a village's after its township's (one query)."""
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for level, pk in units:
-        wanted[level].add(pk)
-    names = []
-    for level, ids in wanted.items():
-        if level == Level.VILLAGE:
-            units_of_level = Village.objects.filter(pk__in=ids).annotate(label=Concat("township__name", "name"))
-        else:
-            model = {Level.DEPARTMENT: Department, Level.TOWNSHIP: Township, Level.WORKING_GROUP: WorkingGroup}[level]
-            units_of_level = model.objects.filter(pk__in=ids).annotate(label=F("name"))
-        names.append(units_of_level.annotate(level=Value(level)).order_by().values_list("level", "pk", "label"))
-    if not names:
-        return {}
-    return {(level, pk): label for level, pk, label in names[0].union(*names[1:], all=True)}
-
-
-def _labels(choices_class: type[models.TextChoices]) -> dict[str, str]:
-    """value → label, translated once per call rather than once per row."""
-    return {value: str(label) for value, label in choices_class.choices}
+    return {unit: f"{township}{name}" for unit, (township, name) in unit_names(units).items()}
 
 
 ROW_FIELDS = (
@@ -223,7 +201,7 @@ def assignment_rows(
     values = list(assignments.values(*ROW_FIELDS))
     labels = unit_labels((v["level"], v[f"{v['level']}_id"]) for v in values) if units else {}
     url = url_for_each("tasks:assignment")
-    statuses, deliverables = _labels(AssignmentStatus), _labels(DeliverableKind)
+    statuses, deliverables = choice_labels(AssignmentStatus), choice_labels(DeliverableKind)
     rows = []
     for v in values:
         status = v["status"]
@@ -403,7 +381,7 @@ def task_board(campaign: Campaign, level: str, *, today: date | None = None) -> 
         BoardColumn(pk=pk, code=code, title=title, url=template_url(pk))
         for pk, code, title in columns if pk in used_templates
     ]
-    cell_url, looks = url_for_each("tasks:assignment"), _cell_looks(_labels(AssignmentStatus))
+    cell_url, looks = url_for_each("tasks:assignment"), _cell_looks(choice_labels(AssignmentStatus))
     accepted = str(AssignmentStatus.ACCEPTED)
     village_url = url_for_each("tasks:village_board") if level == Level.VILLAGE else None
     rows, counts = [], defaultdict(int)

@@ -1,9 +1,10 @@
-"""Facts about the request that more than one module needs."""
+"""Facts about the request that more than one module needs, and the pieces list pages build their rows from."""
 
 import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -36,3 +37,8 @@ def url_for_each(name: str) -> Callable[[int], str]:
     """reverse(name, args=[pk]) for every row of a list page, reversing the pattern once."""
     head, tail = reverse(name, args=[987654321]).rsplit("987654321", 1)
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def choice_labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """value → label for a page of rows, translated once rather than by get_FOO_display per row."""
+    return {value: str(label) for value, label in choices.choices}

@@ -399,6 +399,14 @@ class RoleAssignment(models.Model):
         unit = self.department or self.village or self.township or self.county
         return unit.name if unit else ""
 
+    @property
+    def unit_key(self) -> tuple[str, int] | None:
+        """(level, pk) of the unit unit_name names, without loading it (see evalprep/core/units.py)."""
+        for level in ("department", "village", "township", "county"):
+            if pk := getattr(self, f"{level}_id"):
+                return level, pk
+        return None
+
 
 class AuditEvent(models.Model):
     """Who did what to which record: reveals of personal data, exports, sign-offs."""

@@ -102,6 +102,15 @@ def village_write_q(scope: Scope, path: str = "") -> Q:
     )
 
 
+def readable_village_pks(scope: Scope) -> frozenset[int] | QuerySet:
+    """The pks of the villages the scope may read, for `village_id__in=` on a row's own column: a
+    cadre's own ids, else a subquery (a county's or a township's villages), so that the row query
+    plans no join through village and township."""
+    if scope.read_county_ids or scope.read_township_ids:
+        return Village.objects.filter(village_read_q(scope)).values("pk")
+    return scope.village_ids
+
+
 def villages_visible_to(user) -> QuerySet[Village]:
     scope = scope_for(user)
     if scope.is_empty:

@@ -20,7 +20,8 @@ from evalprep.core.scoping import (
 from evalprep.core.sheets import format_date_zh
 from evalprep.core.templatetags.evalprep import days_left_zh
 from evalprep.dossiers.selectors import jobs_visible_to
-from indicators.selectors import UNIT_MODELS, rows_owed_by, short_text, unit_names
+from evalprep.core.units import unit_names
+from indicators.selectors import rows_owed_by, short_text
 from tasks.models import AssignmentStatus
 from tasks.selectors import owed_assignments
 
@@ -68,7 +69,7 @@ class HomeUnit:
 
 
 def home_units(scope: Scope, names: dict[tuple[str, int], tuple[str, str]]) -> list[HomeUnit]:
-    """The user's units (the scope holds the assignments; `names` from home_unit_names)."""
+    """The user's units (the scope holds the assignments; `names` from evalprep.core.units.unit_names)."""
     units = []
     for assignment in scope.assignments:
         if assignment.village_id:
@@ -82,24 +83,12 @@ def home_units(scope: Scope, names: dict[tuple[str, int], tuple[str, str]]) -> l
         label = assignment.get_role_display()
         if assignment.post:
             label = f"{label}（{assignment.get_post_display()}）"
-        units.append(HomeUnit(label=label, name=_names_get(names, _assignment_unit(assignment)), url=url))
+        units.append(HomeUnit(label=label, name=_names_get(names, assignment.unit_key), url=url))
     return units
-
-
-def _assignment_unit(assignment: RoleAssignment) -> tuple[str, int] | None:
-    """(level, pk) of the unit RoleAssignment.unit_name names."""
-    for level in ("department", "village", "township", "county"):
-        pk = getattr(assignment, f"{level}_id")
-        if pk:
-            return level, pk
-    return None
 
 
 def _names_get(names: dict[tuple[str, int], tuple[str, str]], unit: tuple[str, int] | None) -> str:
     return names[unit][1] if unit in names else ""
-
-
-HOME_UNIT_MODELS = {**UNIT_MODELS, "working_group": WorkingGroup}
 
 
 def home_for(user) -> dict:
@@ -107,9 +96,9 @@ def home_for(user) -> dict:
     scope = scope_for(user)
     campaign = current_campaign_for(user)
     rows, tasks = rows_owed_for_home(user, campaign), tasks_owed_for_home(user, campaign)
-    wanted = {_assignment_unit(assignment) for assignment in scope.assignments} - {None}
+    wanted = {assignment.unit_key for assignment in scope.assignments} - {None}
     wanted |= {entry.unit_key for entry in rows["owed_rows"]} | {entry.unit_key for entry in tasks["owed_tasks"]}
-    names = unit_names(wanted, HOME_UNIT_MODELS)
+    names = unit_names(wanted)
     for entry in [*rows["owed_rows"], *tasks["owed_tasks"]]:
         entry.unit = _names_get(names, entry.unit_key)
     return {
@@ -125,6 +114,7 @@ def home_for(user) -> dict:
 
 
 OWED_SHOWN = 15
+ROW_UNITS = ("county", "department", "township", "village")
 
 
 @dataclass
@@ -155,7 +145,7 @@ def rows_owed_for_home(user, campaign: Campaign | None) -> dict:
         return {"owed_rows": [], "owed_count": 0}
     values = list(
         rows_owed_by(user, campaign)
-        .values("pk", "level", *(f"{unit}_id" for unit in UNIT_MODELS), "status", "due", "requirement__text",
+        .values("pk", "level", *(f"{unit}_id" for unit in ROW_UNITS), "status", "due", "requirement__text",
                 "requirement__item__code", total=Window(Count("*")))[:OWED_SHOWN]
     )
     url, today, rows = url_for_each("indicators:row"), timezone.localdate(), []
