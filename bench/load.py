@@ -6,7 +6,8 @@
 
 Builds the demo county at the given size in a throwaway PostgreSQL database
 (timed, not part of the figures), writes a roster file per sampled village,
-starts gunicorn and one Celery worker on it (loopback only), and runs the users
+starts gunicorn and one Celery worker on it (loopback only; the worker at
+`nice` 10, as docs/deployment.md runs it), and runs the users
 of bench/load_users.py with locust, headless, until the run time or the
 request cap is reached. Prints requests per second and p50/p95/p99 per page,
 the errors, and the same for the trivial view (/healthz/, one `SELECT 1`)
@@ -83,8 +84,8 @@ def main() -> int:
         _manage(env, "collectstatic", "--noinput", "-v0")
 
         port = _free_port()
-        _start(stack, env, [".venv/bin/celery", "-A", "evalprep", "worker", "-l", "WARNING", "--concurrency", "1",
-                            "-n", f"load-{os.getpid()}@%h"], work_dir / "worker.log")
+        _start(stack, env, ["nice", "-n", "10", ".venv/bin/celery", "-A", "evalprep", "worker", "-l", "WARNING",
+                            "--concurrency", "1", "-n", f"load-{os.getpid()}@%h"], work_dir / "worker.log")
         web = _start(stack, env, [".venv/bin/gunicorn", "evalprep.wsgi", "--bind", f"127.0.0.1:{port}",
                                   "--workers", str(args.web_workers), "--timeout", "120"], work_dir / "gunicorn.log")
         _wait_for(f"http://127.0.0.1:{port}/healthz/", web)

@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from evalprep.core.idnumber import mask_id_number
+from evalprep.core.idnumber import mask_id_number, mask_phone
 from evalprep.core.paging import GroupedRows
 from evalprep.core.scoping import scope_for, village_read_q, villages_visible_to
 from households.models import Household, IncomeYear, Member, RosterImport
@@ -150,47 +151,63 @@ class HistoryEntry:
     changes: list[str]
 
 
-PERSONAL_FIELDS = {"id_number", "phone", "helper_phone"}
+PERSONAL_FIELDS = {"id_number": mask_id_number, "phone": mask_phone, "helper_phone": mask_phone}
 HISTORY_ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
 
 
 def household_history(household: Household, *, limit: int = 60) -> list[HistoryEntry]:
     """The latest changes to the household, its members and its income, each
-    with what changed. Three queries, whatever the length of the history."""
+    with what changed. Three queries, whatever the length of the history, read
+    as plain values rather than historical model objects."""
     sources = [
-        (household.history.all(), lambda h: "户信息"),
-        (Member.history.filter(household_id=household.pk), lambda h: f"成员 {h.name}"),
-        (IncomeYear.history.filter(household_id=household.pk), lambda h: f"{h.year}年收入"),
+        (Household, household.history.all(), lambda row: "户信息"),
+        (Member, Member.history.filter(household_id=household.pk), lambda row: f"成员 {row['name']}"),
+        (IncomeYear, IncomeYear.history.filter(household_id=household.pk), lambda row: f"{row['year']}年收入"),
     ]
     entries = []
-    for records, subject in sources:
-        records = list(records.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+    for model, records, subject in sources:
+        fields = _history_fields(model)
+        rows = list(
+            records.order_by("-history_date", "-history_id")
+            .values(*(field.attname for field in fields), *_HISTORY_COLUMNS)[:limit]
+        )
         previous_of = {}
-        for record in reversed(records):  # oldest first, so each record meets its predecessor
-            entries.append(_history_entry(record, previous_of.get(record.id), subject(record)))
-            previous_of[record.id] = record
+        for row in reversed(rows):  # oldest first, so each record meets its predecessor
+            entries.append(_history_entry(row, previous_of.get(row["id"]), fields, subject(row)))
+            previous_of[row["id"]] = row
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
 
-def _history_entry(record, previous, subject: str) -> HistoryEntry:
+_HISTORY_COLUMNS = (
+    "history_date", "history_type", "history_user__username", "history_user__first_name", "history_user__last_name",
+)
+
+
+@lru_cache(maxsize=None)
+def _history_fields(model) -> tuple:
+    """The model's fields its history keeps (the id among them), except the time of the last save."""
+    kept = {field.attname for field in model.history.model._meta.fields}
+    return tuple(field for field in model._meta.fields if field.attname in kept and field.attname != "updated_at")
+
+
+def _history_entry(row: dict, previous: dict | None, fields: tuple, subject: str) -> HistoryEntry:
     changes = []
-    if previous is not None and record.history_type == "~":
-        for field in record.instance_type._meta.fields:
+    if previous is not None and row["history_type"] == "~":
+        for field in fields:
             name = field.attname
-            if name in ("updated_at",) or not hasattr(previous, name):
-                continue
-            old, new = getattr(previous, name), getattr(record, name)
+            old, new = previous[name], row[name]
             if old != new:
-                if name in PERSONAL_FIELDS:
-                    old, new = mask_id_number(old) if old else old, mask_id_number(new) if new else new
+                mask = PERSONAL_FIELDS.get(name)
+                if mask is not None:
+                    old, new = mask(old) if old else old, mask(new) if new else new
                 changes.append(f"{field.verbose_name}：{_shown(old)} → {_shown(new)}")
-    user = record.history_user
+    full_name = f"{row['history_user__first_name'] or ''} {row['history_user__last_name'] or ''}".strip()
     return HistoryEntry(
-        at=record.history_date,
-        user=(user.get_full_name() or user.username) if user else "系统",
+        at=row["history_date"],
+        user=full_name or row["history_user__username"] or "系统",
         subject=subject,
-        action=HISTORY_ACTIONS.get(record.history_type, record.history_type),
+        action=HISTORY_ACTIONS.get(row["history_type"], row["history_type"]),
         changes=changes,
     )
 

@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from evalprep.core.models import Role
 from evalprep.core.scoping import scope_for
@@ -25,19 +28,16 @@ class NavGroup:
     items: tuple[NavItem, ...]
 
 
-def _nav_groups(scope) -> tuple[NavItem | NavGroup, ...]:
-    return _nav_groups_for(
-        reads_county=bool(scope.read_county_ids), reads_township=bool(scope.read_township_ids),
-        writes_county=bool(scope.write_county_ids), village_pk=min(scope.village_ids, default=None),
-        in_department=bool(scope.department_ids),
-    )
+def _nav_kind(scope) -> tuple:
+    """What the menu depends on: the same for every user with the same kind of scope."""
+    return (bool(scope.read_county_ids), bool(scope.read_township_ids), bool(scope.write_county_ids),
+            min(scope.village_ids, default=None), bool(scope.department_ids))
 
 
-@lru_cache(maxsize=1024)
 def _nav_groups_for(
-    *, reads_county: bool, reads_township: bool, writes_county: bool, village_pk: int | None, in_department: bool
+    reads_county: bool, reads_township: bool, writes_county: bool, village_pk: int | None, in_department: bool
 ) -> tuple[NavItem | NavGroup, ...]:
-    """The menu for one kind of scope; the same for every request of that kind, so built once per process."""
+    """The menu's groups for one kind of scope (see _nav_kind)."""
     reads_county_or_township = reads_county or reads_township
     org = []
     if reads_county_or_township:
@@ -81,21 +81,31 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
-    items: list[NavItem | NavGroup] = [NavItem("首页", reverse("home"))]
-    if not scope.is_empty:
-        items += _nav_groups(scope)
-    links = [link for item in items for link in (item.items if isinstance(item, NavGroup) else (item,))]
+    kind = None if scope.is_empty else _nav_kind(scope)
     path = request.path
-    matching = [link.url for link in links if path == link.url or (link.url != "/" and path.startswith(link.url))]
+    matching = [url for url in _nav_items(kind)[1] if path == url or (url != "/" and path.startswith(url))]
     active = max(matching, key=len, default="/")  # the most specific entry: 入户演练 over 访谈准备
-    role_labels = sorted({a.get_role_display() for a in scope.assignments})
+    show_admin = user.is_staff or scope.has_role(Role.ADMINISTRATOR)
     return {
-        "nav_items": items,
-        "nav_active": active,
-        "nav_roles": "、".join(role_labels),
-        "nav_show_admin": user.is_staff or scope.has_role(Role.ADMINISTRATOR),
+        "nav_menu": _nav_menu(kind, active, show_admin, get_language()),
+        "nav_roles": "、".join(sorted({a.get_role_display() for a in scope.assignments})),
         **_notifications(user),
     }
+
+
+@lru_cache(maxsize=1024)
+def _nav_items(kind: tuple | None) -> tuple[tuple[NavItem | NavGroup, ...], tuple[str, ...]]:
+    """The menu for one kind of scope, and the addresses of its entries."""
+    items = (NavItem("首页", reverse("home")), *(_nav_groups_for(*kind) if kind is not None else ()))
+    return items, tuple(link.url for item in items for link in (item.items if isinstance(item, NavGroup) else (item,)))
+
+
+@lru_cache(maxsize=4096)
+def _nav_menu(kind: tuple | None, active: str, show_admin: bool, language: str) -> SafeString:
+    """The menu's entries as HTML: the same for every request with the same kind of scope and active entry,
+    so rendered once per process."""
+    context = {"items": _nav_items(kind)[0], "active": active, "show_admin": show_admin}
+    return render_to_string("partials/nav_menu.html", context)
 
 
 NOTIFICATIONS_SHOWN = 6
@@ -105,7 +115,7 @@ def _notifications(user) -> dict:
     """The newest unread notifications for the bell (one query)."""
     unread = list(
         Notification.objects.filter(user=user, read_at__isnull=True)
-        .only("pk", "title", "created_at", "kind").order_by("-created_at", "-pk")[: NOTIFICATIONS_SHOWN + 1]
+        .order_by("-created_at", "-pk").values("pk", "title")[: NOTIFICATIONS_SHOWN + 1]
     )
     return {
         "nav_notifications": unread[:NOTIFICATIONS_SHOWN],

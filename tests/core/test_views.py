@@ -55,3 +55,33 @@ def test_it_explains_a_bad_milestone_date_in_chinese(world, client):
     assert response.status_code == 200
     assert "输入一个有效的日期" in response.content.decode()
     assert world.campaign.milestones.count() == 1
+
+
+def _menu(client, url: str) -> tuple[list[str], list[str]]:
+    """The navbar's entries and the one marked as the current page."""
+    import re
+
+    page = client.get(url).content.decode()
+    menu = page[page.index('<ul class="navbar-nav me-auto">'):page.index('data-testid="notifications"')]
+    return re.findall(r'class="(?:dropdown-item|nav-link)[^"]*" href="[^"]*"[^>]*>([^<]+)</a>', menu), re.findall(
+        r'aria-current="page">([^<]+)</a>', menu
+    )
+
+
+def test_the_menu_has_the_entries_of_each_role_and_marks_the_most_specific_one(world, client):
+    client.login(username="village_cadre", password=PASSWORD)
+    entries, current = _menu(client, reverse("interviews:rehearsal"))
+    assert "本村" in entries and "领导看板" not in entries and "管理后台" not in entries
+    assert current == ["入户演练"]  # not 访谈准备, whose address is a prefix of it
+    village = world.villages[0]
+    assert _menu(client, reverse("households:roster"))[1] == ["住户台账"]
+
+    client.login(username="leader", password=PASSWORD)
+    entries, current = _menu(client, reverse("home"))
+    assert "领导看板" in entries and "本村" not in entries and current == ["首页"]
+
+    client.login(username="administrator", password=PASSWORD)
+    assert "管理后台" in _menu(client, reverse("home"))[0]
+    client.login(username="village_cadre", password=PASSWORD)  # the menus rendered once are not shared across kinds
+    assert f'href="{reverse("core:village_detail", args=[village.pk])}"' in client.get(reverse("home")).content.decode()
+    assert "管理后台" not in _menu(client, reverse("home"))[0]

@@ -86,3 +86,19 @@ def test_it_saves_nothing_when_nothing_changed(world):
     assert "没有修改任何内容" in response.content.decode()
     household.refresh_from_db()
     assert household.version == 1
+
+
+@pytest.mark.django_db
+def test_the_household_page_lists_each_change_with_who_made_it_and_masks_phone_numbers(world):
+    household = make_household(world.villages[0], number="0001", seq=1)
+    cadre = _client("village_cadre")
+    assert cadre.post(
+        f"/households/{household.pk}/edit/", {**_open_form(cadre, household), "phone": "13900000001", "helper_name": "帮扶人甲"},
+    ).status_code == 302
+
+    history = cadre.get(f"/households/{household.pk}/").context["history"]
+    change = history[0]
+    assert (change.user, change.subject, change.action) == ("village_cadre", "户信息", "修改")
+    assert sorted(change.changes) == ["帮扶责任人：空 → 帮扶人甲", "联系电话：138****1234 → 139****0001"]
+    assert [entry.action for entry in history if entry.subject == "户信息"] == ["修改", "新建"]
+    assert any(entry.subject.startswith("成员 ") for entry in history)
