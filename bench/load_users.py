@@ -90,7 +90,10 @@ class VillageCadre(_Staff):
 
     @task(8)
     def household(self) -> None:
-        self.client.get(f"/households/{random.choice(self.account['household_ids'])}/", name="农户详情")
+        pk = random.choice(self.account["household_ids"])
+        self.client.get(f"/households/{pk}/", name="农户详情")
+        # The change list, which the page fetches once it scrolls into view: here, always.
+        self.client.get(f"/households/{pk}/history/", name="农户修改记录", headers={"HX-Request": "true"})
 
     @task(2)
     def household_edit_form(self) -> None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("export/", views.roster_export, name="roster_export"),
     path("template/", views.roster_template, name="roster_template"),
     path("<int:pk>/", views.household_page, name="household"),
+    path("<int:pk>/history/", views.household_history_part, name="household_history"),
     path("<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("<int:pk>/members/<int:member_pk>/reveal/<str:field_name>/", views.member_reveal, name="member_reveal"),
     path("<int:pk>/monitoring/", views.monitoring_step, name="monitoring_step"),

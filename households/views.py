@@ -150,7 +150,6 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "household": household,
         **household_detail(household),
-        "history": household_history(household),
         "can_write": can_write_village(request.user, household.village),
     }
     done = {event.step for event in context["events"]}
@@ -166,6 +165,13 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["as_of"] = as_of
         context["snapshot"] = household_as_of(household, as_of)
     return render(request, "households/household.html", context)
+
+
+@login_required
+def household_history_part(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household's change list, fetched by its page when the list scrolls into view."""
+    household = get_household_for_user(request, pk)
+    return render(request, "households/partials/household_history.html", {"history": household_history(household)})
 
 
 @login_required

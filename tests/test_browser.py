@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import PASSWORD, build_world
+from tests.browser import page_login
+from tests.factories import PASSWORD, build_world, make_household
 
 
 @pytest.mark.browser
@@ -62,3 +63,17 @@ def test_it_runs_our_scripts_and_refuses_an_injected_one(live_server, page):
     page.wait_for_timeout(100)
     assert page.evaluate("window.injected === undefined")
     assert any("script-src" in text for text in violations)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_household_page_fetches_its_change_list_once_it_scrolls_into_view(live_server, page):
+    world = build_world()
+    household = make_household(world.villages[0], number="0001", seq=1)
+    page_login(page, live_server.url, "village_cadre")
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    page.get_by_role("heading", name="修改记录").scroll_into_view_if_needed()
+    history = page.get_by_test_id("history")
+    history.wait_for()
+    assert "新建户信息" in history.inner_text()

@@ -89,14 +89,18 @@ def test_it_saves_nothing_when_nothing_changed(world):
 
 
 @pytest.mark.django_db
-def test_the_household_page_lists_each_change_with_who_made_it_and_masks_phone_numbers(world):
+def test_the_change_list_says_who_changed_what_and_masks_phone_numbers_and_the_page_fetches_it_when_shown(world):
     household = make_household(world.villages[0], number="0001", seq=1)
     cadre = _client("village_cadre")
     assert cadre.post(
         f"/households/{household.pk}/edit/", {**_open_form(cadre, household), "phone": "13900000001", "helper_name": "帮扶人甲"},
     ).status_code == 302
 
-    history = cadre.get(f"/households/{household.pk}/").context["history"]
+    page = cadre.get(f"/households/{household.pk}/").content.decode()
+    assert f'hx-get="/households/{household.pk}/history/" hx-trigger="revealed"' in page
+    part = cadre.get(f"/households/{household.pk}/history/", headers={"HX-Request": "true"})
+    assert "帮扶责任人：空 → 帮扶人甲" in part.content.decode() and "13900000001" not in part.content.decode()
+    history = part.context["history"]
     change = history[0]
     assert (change.user, change.subject, change.action) == ("village_cadre", "户信息", "修改")
     assert sorted(change.changes) == ["帮扶责任人：空 → 帮扶人甲", "联系电话：138****1234 → 139****0001"]
