@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,7 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=40_000)
     parser.add_argument("--web-workers", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database and files for --reuse")
+    parser.add_argument("--access-log", action="store_true", help="gunicorn's access log (time, request, µs) in the work dir")
     parser.add_argument("--reuse", nargs=2, metavar=("DATABASE_URL", "WORK_DIR"), help="a database kept by --keep")
     args = parser.parse_args()
 
@@ -84,10 +85,12 @@ def main() -> int:
         _manage(env, "collectstatic", "--noinput", "-v0")
 
         port = _free_port()
-        _start(stack, env, ["nice", "-n", "10", ".venv/bin/celery", "-A", "evalprep", "worker", "-l", "WARNING",
-                            "--concurrency", "1", "-n", f"load-{os.getpid()}@%h"], work_dir / "worker.log")
-        web = _start(stack, env, [".venv/bin/gunicorn", "evalprep.wsgi", "--bind", f"127.0.0.1:{port}",
-                                  "--workers", str(args.web_workers), "--timeout", "120"], work_dir / "gunicorn.log")
+        _start(stack, env, [".venv/bin/celery", "-A", "evalprep", "worker", "-l", "WARNING", "--concurrency", "1",
+                            "-n", f"load-{os.getpid()}@%h"], work_dir / "worker.log", nice=10)
+        logging = ["--access-logfile", str(work_dir / "access.log"), "--access-logformat", '%(t)s "%(r)s" %(s)s %(D)s %(p)s']
+        web = _start(stack, env, [".venv/bin/gunicorn", "evalprep.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+                                  str(args.web_workers), "--timeout", "120", *(logging if args.access_log else [])],
+                     work_dir / "gunicorn.log")
         _wait_for(f"http://127.0.0.1:{port}/healthz/", web)
         ramp = round(args.users / args.spawn_rate) + args.settle
         first_job = _job_high_water()
@@ -192,10 +195,18 @@ def _plan_write(work_dir: Path) -> Path:
 # --- processes ----------------------------------------------------------------
 
 
-def _start(stack: ExitStack, env: dict[str, str], command: list[str], log: Path) -> subprocess.Popen:
+def _start(stack: ExitStack, env: dict[str, str], command: list[str], log: Path, *, nice: int = 0) -> subprocess.Popen:
+    """A process in a session of its own (stopped with its children). `nice` lowers its whole session's share
+    of the CPU: with the kernel's autogroups each session is scheduled as one group, and a process's own nice
+    counts only within its group, as a process's within its systemd unit (docs/deployment.md: CPUWeight)."""
     handle = log.open("ab")
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=handle, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["nice", "-n", str(nice), *command] if nice else command, cwd=ROOT, env={**os.environ, **env},
+        stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    if nice:
+        with suppress(OSError):  # no autogroups: the process's own nice is all there is
+            Path(f"/proc/{process.pid}/autogroup").write_text(str(nice))
 
     def stop() -> None:
         if process.poll() is None:

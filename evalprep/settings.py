@@ -122,7 +122,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one
 # account from one address, that pair waits LOGIN_LOCKOUT_MINUTES (HTTP 429).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# evalprep.core.auth reads the user with their role assignments (one query per page, not two).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "evalprep.core.auth.ScopedModelBackend"]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -213,6 +214,8 @@ else:
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "evalprep"}}
+    # Every page reads its session: from Redis, with the database behind it (evalprep/core/sessions.py).
+    SESSION_ENGINE = "evalprep.core.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
@@ -220,6 +223,9 @@ else:
 # older than this; 0 computes them for every reader. Older than the second, a reader waits for them.
 FIGURES_FRESH_SECONDS = env_int("FIGURES_FRESH_SECONDS", 60)
 FIGURES_STALE_SECONDS = env_int("FIGURES_STALE_SECONDS", 15 * 60)
+# The list pages' grouped counts stay in the cache until a counted row changes, and at most this long
+# (evalprep/core/counts.py); 0 counts for every reader.
+COUNTS_CACHE_SECONDS = env_int("COUNTS_CACHE_SECONDS", 600)
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, 
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
+from evalprep.core.counts import rows_changed
 from evalprep.core.errors import EvalprepError
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Campaign
@@ -798,6 +799,7 @@ def national_checks_run(
             NationalCheckHit.objects.filter(pk__in=seen_pks[start:start + 5000]).update(last_snapshot=snapshot)
         gone = _hits_in_coverage(snapshot, ctx_rules=rules).exclude(last_snapshot=snapshot).filter(gone_snapshot__isnull=True)
         gone_count = gone.update(gone_snapshot=snapshot)
+        rows_changed(NationalCheckHit)
         NationalSnapshot.objects.filter(pk=snapshot.pk).update(checks_run_at=now)
     counts = {code: len(items) for code, items in found.items()}
     return CheckRunResult(snapshot=snapshot, rules_run=len(rules), counts=counts, new=len(create), gone=gone_count, reopened=reopened)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from evalprep.core.counts import rows_changed
 from evalprep.core.idnumber import generate_id_number
 from evalprep.core.models import Campaign, County
 from households.models import (
@@ -165,3 +166,4 @@ def _mark_some(county: County, rng: random.Random) -> None:
             hit.status, hit.reason = HitStatus.FIXED, "已在国家系统中更正，待下次导出核验。"
         hit.status_by_name, hit.status_at = "村信息员", now
     NationalCheckHit.objects.bulk_update(marked, ["status", "reason", "status_by_name", "status_at"])
+    rows_changed(NationalCheckHit)

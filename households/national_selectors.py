@@ -15,10 +15,11 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from evalprep.core.counts import counted
 from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.http import choice_labels
-from evalprep.core.models import Campaign, Village
+from evalprep.core.models import Campaign, Township, Village
 from evalprep.core.paging import GroupedRows
 from evalprep.core.scoping import get_or_404, scope_for, villages_visible_to
 from households.models import (
@@ -198,13 +199,18 @@ def hits_listed(
 def _grouped_counts(rows: QuerySet, field: str, chosen: str) -> tuple[dict[str, int], dict[int | None, int]]:
     """Rows per value of `field`, and per village of the rows whose `field` is `chosen` (all if none is).
 
-    A county's hits are some 5,000 (village, rule) groups: their SQL is run directly, without the ORM's
-    per-row conversion (the count is already an int)."""
+    A county's hits are some 5,000 (village, rule) groups, counted from 90,000 rows: kept in the cache
+    until a row changes (evalprep.core.counts), and when counted, their SQL is run directly, without
+    the ORM's per-row conversion (the count is already an int)."""
     grouped = rows.values_list("village_id", field).annotate(n=Count("*")).order_by()
-    sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
-    with connections[grouped.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+
+    def run() -> list[tuple]:
+        sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+        with connections[grouped.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    found = counted(grouped, rows.model, Village, Township, run=run)
     per_value: dict[str, int] = defaultdict(int)
     per_village: dict[int | None, int] = defaultdict(int)
     for village_id, value, n in found:

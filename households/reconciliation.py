@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from evalprep.core.counts import rows_changed
 from evalprep.core.errors import EvalprepError
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Campaign
@@ -253,6 +254,7 @@ def reconciliation_run(*, snapshot: NationalSnapshot, campaign: Campaign | None)
         if snapshot.township_id:
             covered = covered.filter(village__township_id=snapshot.township_id)
         gone = covered.exclude(last_snapshot=snapshot).exclude(first_snapshot=snapshot).update(gone_snapshot=snapshot)
+        rows_changed(NationalDiscrepancy)
         NationalSnapshot.objects.filter(pk=snapshot.pk).update(reconciled_at=timezone.now())
     counts = Counter(item.kind for item in found)
     return ReconciliationResult(snapshot=snapshot, counts=counts, new=len(create), gone=gone)

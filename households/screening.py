@@ -43,8 +43,9 @@ from django.db.models.functions import Cast, JSONObject, Round
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from evalprep.core.counts import counted, rows_changed
 from evalprep.core.errors import EvalprepError
-from evalprep.core.models import Campaign, Village
+from evalprep.core.models import Campaign, Township, Village
 from evalprep.core.paging import GroupedRows
 from evalprep.core.scoping import scope_for, village_read_q
 from evalprep.core.services import audit_log
@@ -426,6 +427,7 @@ def screening_run(*, campaign: Campaign, villages: Iterable[Village] | QuerySet[
         for code, rule in RULES.items():
             _flags_upsert(rule(context), campaign=campaign, rule=code, now=now, due=due)
         flags.filter(resolved_at__isnull=True, last_seen_at__lt=now).update(resolved_at=now)
+        rows_changed(ScreeningFlag)
         counts = _run_counts(flags, now)
         run = ScreeningRun.objects.create(
             campaign=campaign, started_at=now, finished_at=timezone.now(), run_by=user if user and user.is_authenticated else None,
@@ -800,7 +802,8 @@ def screening_flags_filtered(user, campaign: Campaign, flag_filter: FlagFilter, 
     flags = flags.filter(_status_q(flag_filter.status, today))
     per_rule: Counter[str] = Counter()
     per_date: Counter[date] = Counter()  # of the chosen rule, or of all
-    for rule, due, n in flags.order_by().values_list("rule", "due_date").annotate(n=Count("pk")):
+    grouped = flags.order_by().values_list("rule", "due_date").annotate(n=Count("pk"))
+    for rule, due, n in counted(grouped, ScreeningFlag, ScreeningDecision, Village, Township):
         per_rule[rule] += n
         if flag_filter.rule in ("", rule):
             per_date[due] += n

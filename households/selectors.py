@@ -8,7 +8,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from evalprep.core.counts import counted
 from evalprep.core.idnumber import mask_id_number, mask_phone
+from evalprep.core.models import Township, Village
 from evalprep.core.paging import GroupedRows
 from evalprep.core.scoping import scope_for, village_read_q, villages_visible_to
 from households.models import Household, IncomeYear, Member, RosterImport
@@ -76,6 +78,8 @@ def roster_filtered(user, roster_filter: RosterFilter) -> QuerySet[Household]:
     return households.select_related("village__township", "group").order_by("village__code", "number")
 
 
+# What the roster's counts read (a search and the flags read members too): see evalprep.core.counts.
+ROSTER_COUNTED = (Household, Member, Village, Township)
 ROSTER_COLUMNS = (
     "pk", "village_id", "number", "head_name", "group__name", "category", "monitoring_type", "member_count",
     "housing_grade", "phone",
@@ -89,8 +93,10 @@ def roster_listed(village_ids: list[int], roster_filter: RosterFilter) -> Groupe
     if roster_filter.village_id:
         village_ids = [pk for pk in village_ids if pk == roster_filter.village_id]
     households = _roster_matching(Household.objects.all(), roster_filter)
-    counted = households.filter(village_id__in=village_ids).values_list("village_id").annotate(n=Count("*"))
-    per_village = dict(counted.order_by())
+    per_village = dict(counted(
+        households.filter(village_id__in=village_ids).values_list("village_id").annotate(n=Count("*")).order_by(),
+        *ROSTER_COUNTED,
+    ))
 
     def read(villages: list[int], offset: int, limit: int) -> list[dict]:
         in_order = ("number",) if len(villages) == 1 else ("village__code", "number")  # one village: no join

@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from evalprep.core.counts import rows_changed
 from evalprep.core.errors import EvalprepError, ImportRejected
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.models import Village
@@ -102,7 +105,22 @@ def roster_plan(*, village: Village, content: bytes, filename: str, income_year:
     return _plan(village, _parse(content, filename, income_year))
 
 
+# A previewed file is read once: its reading is kept this long for 导入 (applying it reads the very
+# same file, and compares it with the registry again). Files of more than ROSTER_INLINE_ROWS rows are
+# applied in the background, and read again there.
+PARSED_KEEP_SECONDS = 15 * 60
+
+
 def _parse(content: bytes, filename: str, income_year: int) -> ParsedRoster:
+    """The file read and checked row by row; from the cache when the same file was read today (ID numbers
+    are checked against today's date), else read now and kept for the apply."""
+    key = f"roster-parse:{_sha256(content)}:{_sha256(filename.encode())}:{income_year}:{date.today()}"
+    try:
+        parsed = cache.get(key)
+    except Exception:
+        key, parsed = None, None
+    if parsed is not None:
+        return parsed
     reference = date(income_year, 12, 31)
     try:
         parsed = roster_parse(content, filename=filename, default_income_year=income_year, reference_date=reference)
@@ -110,6 +128,11 @@ def _parse(content: bytes, filename: str, income_year: int) -> ParsedRoster:
         raise ImportRejected(exc.message) from None
     if not parsed.data_rows:
         raise ImportRejected(f"「{filename}」里没有找到农户数据行，请确认表头下面填了数据。")
+    if key and parsed.data_rows <= settings.ROSTER_INLINE_ROWS:
+        try:
+            cache.set(key, parsed, PARSED_KEEP_SECONDS)
+        except Exception:
+            pass  # the apply reads the file again
     return parsed
 
 
@@ -330,6 +353,7 @@ def roster_import_apply(*, record: RosterImport, user, accept_valid: bool, progr
             )
         progress(40, "正在写入数据库")  # the last step others can see before the commit
         _write_plan(record.village, plan, user)
+        rows_changed(Household, Member)
         _record_plan(record, plan)
         record.status = ImportStatus.APPLIED
         record.applied_at = timezone.now()

@@ -16,9 +16,11 @@ def pytest_configure(config) -> None:
     # County-wide figures computed for every reader, so that a test sees its own changes at once;
     # tests/core/test_figures.py turns the shared cache on.
     django_settings.FIGURES_FRESH_SECONDS = 0
+    # Likewise the list pages' counts; tests/core/test_counts.py keeps them.
+    django_settings.COUNTS_CACHE_SECONDS = 0
     # Client.login() authenticates without a request, which django-axes' backend
     # refuses; tests/core/test_login_throttle.py puts the backend back.
-    django_settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    django_settings.AUTHENTICATION_BACKENDS = PRODUCTION_AUTHENTICATION_BACKENDS[1:]
     django_settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from evalprep.core.counts import all_rows_changed
 from evalprep.core.errors import EvalprepError
 
 FORMAT = 1
@@ -86,6 +87,7 @@ def backup_restore(*, archive: Path) -> BackupManifest:
         if media_source.exists():
             shutil.copytree(media_source, settings.MEDIA_ROOT, dirs_exist_ok=True)
     _restore_verify(manifest)
+    all_rows_changed()  # counts cached from the database this one replaces
     return manifest
 
 

@@ -44,13 +44,15 @@ class Scope:
 
 
 def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
-    """The user's scope, computed once per request (one query)."""
+    """The user's scope, computed once per request (from the assignments read with the user, else one query)."""
     if not user.is_authenticated or not user.is_active:
         return Scope()
     cached = getattr(user, "_evalprep_scope", None)
     if cached is not None:
         return cached
-    assignments = tuple(user.role_assignments.all())
+    assignments = getattr(user, "_evalprep_assignments", None)  # read with the user (evalprep.core.auth)
+    if assignments is None:
+        assignments = tuple(user.role_assignments.all())
     sets: dict[str, set[int]] = {name: set() for name in (
         "county_ids", "read_county_ids", "write_county_ids", "read_township_ids",
         "write_township_ids", "village_ids", "department_ids", "head_department_ids",

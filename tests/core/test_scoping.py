@@ -29,3 +29,24 @@ def test_the_current_campaign_is_read_once_per_request_and_afresh_by_the_next(wo
 @pytest.mark.django_db
 def test_a_user_without_a_role_has_no_campaign(world):
     assert current_campaign_for(get_user_model().objects.get(username="no_role")) is None
+
+
+@pytest.mark.django_db
+def test_a_page_reads_the_user_with_their_roles_in_one_query(world, client):
+    client.force_login(get_user_model().objects.get(username="village_cadre"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/tasks/notifications/").status_code == 200
+    reads = [q["sql"] for q in queries if "core_roleassignment" in q["sql"] or '"auth_user"' in q["sql"]]
+    assert len(reads) == 1
+    assert "core_roleassignment" in reads[0] and '"auth_user"' in reads[0]
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_is_signed_out_and_one_without_a_role_is_not(world, client):
+    users = get_user_model().objects
+    client.force_login(users.get(username="no_role"))
+    assert client.get("/").status_code == 200
+    cadre = users.get(username="village_cadre")
+    client.force_login(cadre)
+    users.filter(pk=cadre.pk).update(is_active=False)
+    assert client.get("/").status_code == 302

@@ -1,6 +1,7 @@
 """Roster import through the service: what is taken in, what is refused, and
 that nothing is ever half-written."""
 
+import secrets
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.db import DatabaseError
 from evalprep.core.errors import ImportRejected
 from evalprep.core.models import Village
 from households import services
+from households.ledger import roster_parse
 from households.models import Household, ImportStatus, IncomeYear, Member, RosterImport
 from tests.households.builders import family, header_for, person, write_ods, write_xls, write_xlsx
 
@@ -170,3 +172,16 @@ def test_it_keeps_a_record_of_every_import(world, tmp_path):
     assert record.user == world.users["village_cadre"] and record.filename == "花名册.xlsx"
     assert record.file.read()[:2] == b"PK"
     assert record.created_at.date() <= date.today()
+
+
+def test_it_reads_a_previewed_file_once_and_compares_it_with_the_registry_again(world, tmp_path, monkeypatch):
+    reads = []
+    monkeypatch.setattr(services, "roster_parse", lambda *args, **kwargs: reads.append(1) or roster_parse(*args, **kwargs))
+    rows = family("0001") + family("0002", head="赵一", spouse="钱二", child="赵三")
+    record = _preview(world, _file(tmp_path, rows, name=f"花名册-{secrets.token_hex(4)}.xlsx"))  # not read by an earlier run
+    Household.objects.create(village=world.villages[0], number="0002", head_name="赵一", member_count=1)
+    _apply(world, record, accept_valid=True)
+    assert len(reads) == 1
+    # …and applying it compared the rows with the registry as it is now: 0002 is there already.
+    assert Household.objects.get(number="0001").member_count == 3
+    assert Household.objects.get(number="0002").member_count == 3

@@ -1,0 +1,83 @@
+"""The list pages' counts come from the cache until a counted row changes (evalprep/core/counts.py)."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from evalprep.core.counts import all_rows_changed, rows_changed
+from households import services
+from households.models import Household
+from households.selectors import RosterFilter, roster_listed
+from tests.factories import make_household
+from tests.households.builders import family, header_for, write_xlsx
+
+REDIS_DOWN = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+@pytest.fixture
+def cached(settings, django_capture_on_commit_callbacks):
+    """Counts kept (the test settings count for every reader), none left from an earlier test's database."""
+    settings.COUNTS_CACHE_SECONDS = 600
+    with django_capture_on_commit_callbacks(execute=True):
+        all_rows_changed()
+    return settings
+
+
+def _counts(world) -> tuple[list, int]:
+    """The county's roster counts per village, and how many queries reading them took."""
+    with CaptureQueriesContext(connection) as queries:
+        rows = roster_listed([village.pk for village in world.villages], RosterFilter())
+    return rows.counts, len(queries)
+
+
+@pytest.mark.django_db
+def test_counts_are_read_once_then_from_the_cache(world, cached):
+    make_household(world.villages[0], number="0001")
+    first, queries = _counts(world)
+    assert first == [(world.villages[0].pk, 1)] and queries == 1
+    assert _counts(world) == (first, 0)
+
+
+@pytest.mark.django_db
+def test_a_saved_household_is_counted_once_the_change_commits(world, cached, django_capture_on_commit_callbacks):
+    make_household(world.villages[0], number="0001")
+    _counts(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_household(world.villages[1], number="0002", seq=1)
+    counts, queries = _counts(world)
+    assert counts == [(world.villages[0].pk, 1), (world.villages[1].pk, 1)] and queries == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        Household.objects.get(number="0002").delete()
+    assert _counts(world)[0] == [(world.villages[0].pk, 1)]
+
+
+@pytest.mark.django_db
+def test_a_roster_import_written_in_bulk_is_counted(world, cached, tmp_path: Path, django_capture_on_commit_callbacks):
+    assert _counts(world)[0] == []
+    rows = family("0001") + family("0002", head="赵一", spouse="钱二", child="赵三")
+    path = write_xlsx(tmp_path / "花名册.xlsx", header_for(rows), rows)
+    cadre = world.users["village_cadre"]
+    record = services.roster_import_preview(
+        village=world.villages[0], content=path.read_bytes(), filename=path.name, user=cadre, income_year=2025,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.roster_import_apply(record=record, user=cadre, accept_valid=False)
+    assert _counts(world)[0] == [(world.villages[0].pk, 2)]
+
+
+@pytest.mark.django_db
+def test_a_change_not_yet_committed_leaves_the_counts_alone(world, cached, django_capture_on_commit_callbacks):
+    before, _ = _counts(world)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rows_changed(Household)
+    assert _counts(world) == (before, 0)  # other readers still see the committed rows
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_without_the_cache_a_page_counts_for_itself(world, cached):
+    cached.CACHES = REDIS_DOWN
+    make_household(world.villages[0], number="0001")
+    assert _counts(world) == ([(world.villages[0].pk, 1)], 1)
