@@ -25,8 +25,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,10 @@ def counted(rows: QuerySet, *models: type[Model], run: Callable[[], list] | None
     seconds = settings.COUNTS_CACHE_SECONDS
     if seconds <= 0:
         return run()
-    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    try:
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # e.g. village_id__in=[]: nothing to count, as list(rows) would find
+        return []
     try:
         key = "counts:" + hashlib.sha256(repr((rows.db, sql, params, _versions(models))).encode()).hexdigest()
         found = cache.get(key)
@@ -87,8 +92,6 @@ _COUNTED: list[type[Model]] = []
 
 def connect_counted_models(*models: type[Model]) -> None:
     """Saving or deleting one row of these models forgets the counts over them."""
-    from django.db.models.signals import post_delete, post_save
-
     for model in models:
         _COUNTED.append(model)
         post_save.connect(_changed, sender=model, dispatch_uid=f"counts-save-{model._meta.label_lower}")

@@ -77,6 +77,11 @@ def test_a_change_not_yet_committed_leaves_the_counts_alone(world, cached, djang
 
 
 @pytest.mark.django_db
+def test_no_village_to_count_is_no_count(world, cached):
+    assert roster_listed([], RosterFilter()).counts == []
+
+
+@pytest.mark.django_db
 def test_without_the_cache_a_page_counts_for_itself(world, cached):
     cached.CACHES = REDIS_DOWN
     make_household(world.villages[0], number="0001")
