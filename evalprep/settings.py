@@ -212,8 +212,7 @@ else:
 # The cache the web workers and the Celery worker share: the county-wide figures
 # (evalprep/core/figures.py) are computed once and read by every worker.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "evalprep"}}
+    CACHES = {"default": {"BACKEND": "evalprep.core.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "evalprep"}}
     # Every page reads its session: from Redis, with the database behind it (evalprep/core/sessions.py).
     SESSION_ENGINE = "evalprep.core.sessions"
 else:

@@ -13,7 +13,7 @@ from households.selectors import RosterFilter, roster_listed
 from tests.factories import make_household
 from tests.households.builders import family, header_for, write_xlsx
 
-REDIS_DOWN = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+REDIS_DOWN = {"default": {"BACKEND": "evalprep.core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
 @pytest.fixture

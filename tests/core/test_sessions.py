@@ -9,7 +9,7 @@ from tests.factories import PASSWORD
 
 SESSIONS_IN_REDIS = "evalprep.core.sessions"
 # Nothing listens on port 1: every cache call fails as it does while Redis is down.
-REDIS_DOWN = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+REDIS_DOWN = {"default": {"BACKEND": "evalprep.core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
 def _log_in(client: Client) -> None:
