@@ -26,6 +26,8 @@ from evalprep.core.models import (
 )
 
 PASSWORD = "test-pass-123"
+# The production cache with nothing listening on port 1: every call fails as it does while Redis is down.
+REDIS_DOWN = {"default": {"BACKEND": "evalprep.core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 ROLE_USERS = [
     "coordinator", "leader", "administrator", "department_staff", "department_head",
     "township_staff", "township_head", "supervision", "village_cadre",

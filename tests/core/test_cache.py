@@ -5,6 +5,7 @@ from django.core.cache import caches
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from evalprep.core.cache import RedisCache
+from tests.factories import REDIS_DOWN
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_each_replica_has_its_own_client(settings):
 
 
 def test_with_redis_down_every_call_fails_as_with_django_s_own_backend():
-    down = RedisCache("redis://127.0.0.1:1/0", {})
+    down = RedisCache(REDIS_DOWN["default"]["LOCATION"], {})
     for _ in range(2):  # the kept client holds no broken connection: each call tries again
         with pytest.raises(RedisConnectionError):
             down.get("x")

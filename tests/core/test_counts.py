@@ -10,10 +10,8 @@ from evalprep.core.counts import all_rows_changed, rows_changed
 from households import services
 from households.models import Household
 from households.selectors import RosterFilter, roster_listed
-from tests.factories import make_household
+from tests.factories import REDIS_DOWN, make_household
 from tests.households.builders import family, header_for, write_xlsx
-
-REDIS_DOWN = {"default": {"BACKEND": "evalprep.core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
 @pytest.fixture

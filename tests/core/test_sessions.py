@@ -5,11 +5,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, REDIS_DOWN
 
 SESSIONS_IN_REDIS = "evalprep.core.sessions"
-# Nothing listens on port 1: every cache call fails as it does while Redis is down.
-REDIS_DOWN = {"default": {"BACKEND": "evalprep.core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
 def _log_in(client: Client) -> None:
