@@ -53,6 +53,7 @@ from evalprep.core.sheets import (
     parse_int,
     read_workbook_rows,
 )
+from evalprep.core.usercache import user_changed
 from indicators.filetypes import CONTENT_TYPES, file_kind_detect
 from tasks.errors import FileRejected, ListRejected, TaskNotAllowed
 from tasks.library import ALL_DEPARTMENTS, plan_read
@@ -212,6 +213,7 @@ def task_assign(
             url = reverse("tasks:assignment", args=[assignment.pk])
             notes += [_event(user=person, county_id=campaign.county_id, title=title, url=url) for person in people[key]]
         Notification.objects.bulk_create(notes)
+        user_changed(*(note.user_id for note in notes))
     return created
 
 
@@ -554,7 +556,8 @@ def _event(*, user, county_id: int, title: str, url: str) -> Notification:
 
 
 def _notify(*, users, county_id: int, title: str, url: str) -> None:
-    Notification.objects.bulk_create([_event(user=user, county_id=county_id, title=title, url=url) for user in users])
+    notes = Notification.objects.bulk_create([_event(user=user, county_id=county_id, title=title, url=url) for user in users])
+    user_changed(*(note.user_id for note in notes))
 
 
 def notification_read(*, notification: Notification) -> Notification:
@@ -565,7 +568,9 @@ def notification_read(*, notification: Notification) -> Notification:
 
 
 def notifications_read_all(*, user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    read = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    user_changed(user.pk)
+    return read
 
 
 @dataclass

@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings as django_settings
 
+from evalprep.core.usercache import all_users_changed
 from tests.browser import chromium_session
 from tests.factories import World, build_world
 
@@ -18,6 +19,8 @@ def pytest_configure(config) -> None:
     django_settings.FIGURES_FRESH_SECONDS = 0
     # Likewise the list pages' counts; tests/core/test_counts.py keeps them.
     django_settings.COUNTS_CACHE_SECONDS = 0
+    # And the signed-in user; tests/core/test_usercache.py keeps them.
+    django_settings.USER_CACHE_SECONDS = 0
     # Client.login() authenticates without a request, which django-axes' backend
     # refuses; tests/core/test_login_throttle.py puts the backend back.
     django_settings.AUTHENTICATION_BACKENDS = PRODUCTION_AUTHENTICATION_BACKENDS[1:]
@@ -46,3 +49,13 @@ def browser(monkeypatch):
 @pytest.fixture
 def page(browser):
     return browser.new_page(locale="zh-CN")
+
+
+@pytest.fixture
+def users_kept(settings, django_capture_on_commit_callbacks):
+    """The signed-in user kept in the cache (the test settings read them for every page), none
+    left from an earlier test's database."""
+    settings.USER_CACHE_SECONDS = 600
+    with django_capture_on_commit_callbacks(execute=True):
+        all_users_changed()
+    return settings

@@ -138,3 +138,9 @@ def make_household(village: Village, *, number: str, members: int = 3, category:
         net_income_per_capita=IncomeYear.per_capita(wage=30000, business=5000, property_income=0, transfer=2000, production_costs=0, household_size=members),
     )
     return household
+
+
+def bell(client) -> str:
+    """The navbar's notifications (the bell) on the home page."""
+    html = client.get("/").content.decode()
+    return html[html.index('data-testid="notifications"'):html.index('data-testid="whoami"')]

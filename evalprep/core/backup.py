@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from evalprep.core.counts import all_rows_changed
 from evalprep.core.errors import EvalprepError
+from evalprep.core.usercache import all_users_changed
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -87,7 +88,8 @@ def backup_restore(*, archive: Path) -> BackupManifest:
         if media_source.exists():
             shutil.copytree(media_source, settings.MEDIA_ROOT, dirs_exist_ok=True)
     _restore_verify(manifest)
-    all_rows_changed()  # counts cached from the database this one replaces
+    all_rows_changed()  # counts and users cached from the database this one replaces
+    all_users_changed()
     return manifest
 
 

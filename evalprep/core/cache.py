@@ -7,10 +7,20 @@ Every page reads the cache (its session, the list counts, the county figures),
 so this backend builds one client per connection pool and keeps it. A client
 holds no connection of its own (the pool does) and is safe to share, and
 Django's caches are per thread anyway.
+
+Also the versions that the cached list counts (evalprep.core.counts) and the
+signed-in user (evalprep.core.usercache) are kept under.
 """
 
+import logging
+import secrets
+
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 class _KeptClient(RedisCacheClient):
@@ -30,3 +40,31 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = _KeptClient
+
+
+def versions(keys: list[str]) -> list[str]:
+    """The version token kept under each key, a new one where none is (one read when all are).
+
+    Entries are cached under the versions of what they were read from, and a change forgets those
+    versions (versions_forget): a reader who read before the change and writes after it writes under
+    a version nobody reads any more. A version is a random token rather than a number, so a version
+    lost from the cache never comes back as one already used."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            found[key] = cache.get(key)
+    return [found[key] for key in keys]
+
+
+def versions_forget(keys: list[str], what: str) -> None:
+    """What is cached under these versions is read afresh once the current transaction commits.
+    `what` names it in the warning logged while the cache cannot be reached."""
+
+    def forget() -> None:
+        try:
+            cache.delete_many(keys)
+        except Exception:
+            logger.warning("%s缓存不可用，未能作废（%s）", what, ", ".join(keys), exc_info=True)
+
+    transaction.on_commit(forget)

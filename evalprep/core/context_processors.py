@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from evalprep.core.models import Role
 from evalprep.core.scoping import scope_for
+from evalprep.core.usercache import unread_cached
 from tasks.models import Notification
 
 
@@ -112,11 +113,11 @@ NOTIFICATIONS_SHOWN = 6
 
 
 def _notifications(user) -> dict:
-    """The newest unread notifications for the bell (one query)."""
-    unread = list(
+    """The newest unread notifications for the bell (one query, kept with the user: evalprep.core.usercache)."""
+    unread = unread_cached(user, lambda: list(
         Notification.objects.filter(user=user, read_at__isnull=True)
         .order_by("-created_at", "-pk").values("pk", "title")[: NOTIFICATIONS_SHOWN + 1]
-    )
+    ))
     return {
         "nav_notifications": unread[:NOTIFICATIONS_SHOWN],
         "nav_unread": f"{NOTIFICATIONS_SHOWN}+" if len(unread) > NOTIFICATIONS_SHOWN else len(unread),

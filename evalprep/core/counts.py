@@ -20,15 +20,15 @@ settings, so that a test sees its own changes at once). Without the cache
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
+
+from evalprep.core.cache import versions, versions_forget
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +39,7 @@ def _version_key(model: type[Model]) -> str:
 
 def rows_changed(*models: type[Model]) -> None:
     """Counts over these models are counted afresh once the current transaction commits."""
-    keys = [_version_key(model) for model in models]
-
-    def forget() -> None:
-        try:
-            cache.delete_many(keys)
-        except Exception:
-            logger.warning("计数缓存不可用，未能作废（%s）", ", ".join(keys), exc_info=True)
-
-    transaction.on_commit(forget)
+    versions_forget([_version_key(model) for model in models], "计数")
 
 
 def counted(rows: QuerySet, *models: type[Model], run: Callable[[], list] | None = None) -> list:
@@ -63,7 +55,8 @@ def counted(rows: QuerySet, *models: type[Model], run: Callable[[], list] | None
     except EmptyResultSet:  # e.g. village_id__in=[]: nothing to count, as list(rows) would find
         return []
     try:
-        key = "counts:" + hashlib.sha256(repr((rows.db, sql, params, _versions(models))).encode()).hexdigest()
+        kept_under = versions([_version_key(model) for model in models])
+        key = "counts:" + hashlib.sha256(repr((rows.db, sql, params, kept_under)).encode()).hexdigest()
         found = cache.get(key)
     except Exception:
         logger.warning("计数缓存不可用，直接计数", exc_info=True)
@@ -75,16 +68,6 @@ def counted(rows: QuerySet, *models: type[Model], run: Callable[[], list] | None
         except Exception:
             logger.warning("计数缓存不可用，未保存", exc_info=True)
     return found
-
-
-def _versions(models: tuple[type[Model], ...]) -> list[str]:
-    keys = [_version_key(model) for model in models]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, secrets.token_hex(8), timeout=None)
-            found[key] = cache.get(key)
-    return [found[key] for key in keys]
 
 
 _COUNTED: list[type[Model]] = []

@@ -2,6 +2,7 @@
 
 import ipaddress
 from collections.abc import Callable
+from html import escape
 
 from django.conf import settings
 from django.db import models
@@ -42,3 +43,8 @@ def url_for_each(name: str) -> Callable[[int], str]:
 def choice_labels(choices: type[models.TextChoices]) -> dict[str, str]:
     """value → label for a page of rows, translated once rather than by get_FOO_display per row."""
     return {value: str(label) for value, label in choices.choices}
+
+
+def badge(text: str, style: str) -> str:
+    """A Bootstrap badge (`style` e.g. "text-bg-danger") for a row written in Python, its text escaped."""
+    return f'<span class="badge {style}">{escape(text)}</span>'

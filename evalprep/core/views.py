@@ -1,15 +1,20 @@
+from collections.abc import Iterable
+from html import escape
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from evalprep.core.audit import AuditFilter, action_label, audit_events_for
 from evalprep.core.forms import AuditFilterForm, MilestoneForm
 from evalprep.core.jobs import org_check_job
-from evalprep.core.models import Milestone
+from evalprep.core.models import AuditEvent, Milestone
 from evalprep.core.scoping import (
     can_write_village,
     current_campaign_for,
@@ -22,6 +27,7 @@ from evalprep.core.scoping import (
 )
 from evalprep.core.services import milestone_save
 from evalprep.core.selectors import home_for, task_force, townships_with_villages, village_people
+from evalprep.core.templatetags.evalprep import date_zh
 from evalprep.dossiers.services import job_start
 
 
@@ -154,8 +160,25 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
     audit_filter = AuditFilter(**form.cleaned_data) if form.is_valid() else AuditFilter()
     events = audit_events_for(county_ids={campaign.county_id}, audit_filter=audit_filter)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    for event in page:
-        event.label = action_label(event.action)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "rows_html": _audit_rows_html(page), "query": query.urlencode()}
+    return render(request, "core/audit_log.html", context)
+
+
+def _audit_rows_html(events: Iterable[AuditEvent]) -> SafeString:
+    """The audit log's rows, written in one pass (as households.views._flag_rows_html), every value
+    from the database escaped."""
+    system = f'<span class="text-muted">{escape(gettext("系统"))}</span>'
+    rows = []
+    for event in events:
+        user = event.user
+        who = system
+        if user is not None:
+            who = f'{escape(user.get_full_name() or user.username)}<span class="text-muted small">（{escape(user.username)}）</span>'
+        rows.append(
+            f'<tr><td class="text-nowrap">{date_zh(event.at)}</td><td class="text-nowrap">{who}</td>'
+            f'<td class="text-nowrap">{escape(action_label(event.action))}</td><td>{escape(event.detail)}</td>'
+            f'<td class="text-nowrap small">{escape(event.ip_address or "")}</td></tr>\n'
+        )
+    return mark_safe("".join(rows))  # every value from the database is escaped above

@@ -57,6 +57,22 @@ def test_it_filters_by_user_and_date_and_keeps_other_counties_out(world):
 
 
 @pytest.mark.django_db
+def test_the_rows_written_in_python_escape_what_people_typed(world):
+    """The log's rows are written without the template engine: details and names must still come
+    out escaped; an event without a user is the system's."""
+    leader = world.users["leader"]
+    leader.first_name = "<b>领导</b>"
+    leader.save()
+    audit_log(user=leader, action="roster_exported", county_id=world.county.pk,
+              detail='条件：q=<script>alert("x")</script>&page=2', ip_address="10.1.2.3")
+    audit_log(user=None, action="milestone_changed", county_id=world.county.pk, detail="自动调整")
+    text = _client("coordinator").get(URL).content.decode()
+    assert "<script>alert" not in text and "<td>条件：q=&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;page=2</td>" in text
+    assert '&lt;b&gt;领导&lt;/b&gt;<span class="text-muted small">（leader）</span>' in text
+    assert '<span class="text-muted">系统</span>' in text and "10.1.2.3" in text and "导出花名册" in text
+
+
+@pytest.mark.django_db
 def test_it_reads_a_page_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     for index in range(120):
         audit_log(user=world.users["village_cadre"], action="reveal_phone", county_id=world.county.pk, detail=f"第{index}次")

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from evalprep.core.models import Village
@@ -258,3 +259,36 @@ def test_it_marks_open_discrepancies_past_their_deadline_overdue(world, client, 
     assert [rows[item.pk].overdue for item in items] == [True, False, True]
     assert all(row.can_resolve for row in rows.values())
     assert rows[items[1].pk].resolution_label == "已说明" and "已说明情况" in response.content.decode()
+
+
+def test_the_hit_rows_written_in_python_escape_what_people_typed(world, client, scattered_hits):
+    """The hits list's rows are written without the template engine: what the export and the
+    villages wrote must still come out escaped, under each village's heading, with the mark form."""
+    hit = NationalCheckHit.objects.filter(village=scattered_hits[0], rule="7.02").get()
+    NationalCheckHit.objects.filter(pk=hit.pk).update(
+        explanation='<script>alert("x")</script>', status=HitStatus.FIXED, reason="已改 & 待核", status_by_name='"张三"',
+        status_at=timezone.now(), reopened=True,
+    )
+    NationalCheckHit.objects.filter(village=None).update(village_label="<b>外县某村</b>")
+    _login(client, "coordinator")
+    page = client.get(reverse("households:national_hits") + "?status=all").content.decode()
+    assert "<script>alert" not in page and "<td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <span" in page
+    assert '<span class="badge text-bg-warning">上次标记已整改，最新数据仍有</span>' in page
+    assert '<div class="text-muted">已改 &amp; 待核（&quot;张三&quot;，' in page
+    assert '<th colspan="5">&lt;b&gt;外县某村&lt;/b&gt;</th>' in page and "<b>外县某村</b>" not in page
+    assert f'<form method="post" action="{reverse("households:national_hit_mark", args=[hit.pk])}"' in page
+
+
+def test_the_discrepancy_rows_written_in_python_escape_what_people_typed(world, client, taken):
+    """The discrepancies list's rows are written without the template engine: explanations and
+    resolution notes must still come out escaped, with the resolve form."""
+    first, second = NationalDiscrepancy.objects.filter(village=world.villages[0]).order_by("pk")[:2]
+    NationalDiscrepancy.objects.filter(pk=first.pk).update(explanation='<script>alert("x")</script>')
+    NationalDiscrepancy.objects.filter(pk=second.pk).update(
+        resolution="explained", resolution_note='说明 & "备注"', resolved_by_name="<i>王五</i>", resolved_at=timezone.now(),
+    )
+    _login(client, "village_cadre")
+    page = client.get(reverse("households:national_discrepancies") + "?status=all").content.decode()
+    assert "<script>alert" not in page and "<td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</td>" in page
+    assert '已说明<div class="text-muted">说明 &amp; &quot;备注&quot;（&lt;i&gt;王五&lt;/i&gt;，' in page
+    assert f'<form method="post" action="{reverse("households:national_discrepancy_resolve", args=[first.pk])}"' in page

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from evalprep.core.idnumber import mask_phone
 from evalprep.core.models import AuditEvent
 from evalprep.dossiers.models import Job, JobStatus
 from households import views
@@ -204,6 +205,23 @@ def test_it_filters_the_roster_by_group_flag_and_id_digits(world, client):
     last_digits = first.members.get(relation="户主").id_number[-6:]
     assert numbers(f"q={last_digits}") == ["0001"]
     assert numbers("q=户主0002") == ["0002"]
+
+
+def test_the_roster_rows_written_in_python_escape_what_people_typed(world, client):
+    """The roster's rows are written without the template engine: names and group names must still
+    come out escaped, with the household's link, the unsafe-housing badge and the masked phone."""
+    household = make_household(world.villages[0], number="0001", seq=1)
+    group = world.villages[0].groups.create(number=9, name='一组 & "二组"')
+    Household.objects.filter(pk=household.pk).update(head_name='<script>alert("x")</script>', group=group, housing_grade="D")
+    _login(client, "village_cadre")
+    page = client.get(reverse("households:roster")).content.decode()
+    assert "<script>alert" not in page and "<td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</td>" in page
+    assert "<td>一组 &amp; &quot;二组&quot;</td>" in page
+    assert f'<a href="{reverse("households:household", args=[household.pk])}">0001</a>' in page
+    assert '<span class="badge text-bg-danger">D级</span>' in page
+    assert "13800001234" not in page and mask_phone("13800001234") in page
+    assert "没有符合条件的农户" not in page
+    assert "没有符合条件的农户" in client.get(reverse("households:roster") + "?q=无此人").content.decode()
 
 
 def test_it_offers_the_groups_of_the_chosen_village_only(world, client):

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import AuditEvent
@@ -18,6 +19,7 @@ from tasks.services import (
     deliverable_list_add,
     task_assign,
 )
+from tests.factories import bell
 from tests.tasks.conftest import DROPOUT_HEADER, PDF, dropout_rows, student_id, upload, xlsx_bytes
 
 
@@ -131,3 +133,16 @@ def test_it_keeps_comments_and_refuses_empty_ones(world, dropout):
     with pytest.raises(EvalprepError, match="不能为空"):
         comment_add(assignment=dropout, user=world.users["department_staff"], text="  ")
     assert dropout.comments.get().author == world.users["coordinator"]
+
+
+@pytest.mark.django_db
+def test_the_bell_shows_notifications_written_in_bulk(world, dropout, users_kept, django_capture_on_commit_callbacks):
+    head = world.users["department_head"]
+    client = Client()
+    client.force_login(head)
+    assert "待审核" not in bell(client)
+    staff = world.users["department_staff"]
+    with django_capture_on_commit_callbacks(execute=True):
+        deliverable_list_add(assignment=dropout, file=upload("名册.xlsx", xlsx_bytes(DROPOUT_HEADER, dropout_rows())), user=staff)
+        assignment_submit(assignment=dropout, user=staff)  # the heads' notifications are created in bulk
+    assert "待审核" in bell(client)

@@ -4,6 +4,7 @@ from evalprep.core.counts import all_rows_changed
 from evalprep.core.demo import demo_county_seed
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import County
+from evalprep.core.usercache import all_users_changed
 
 
 class Command(BaseCommand):
@@ -24,5 +25,6 @@ class Command(BaseCommand):
         try:
             demo_county_seed(seed=seed, households=households, villages=villages, stdout=self.stdout)
             all_rows_changed()  # the demo's rows are written in bulk, past the models' signals
+            all_users_changed()
         except EvalprepError as error:
             raise CommandError(error.message) from error

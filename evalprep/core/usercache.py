@@ -1,0 +1,119 @@
+"""The signed-in user kept in the shared cache: the user with their role
+assignments (evalprep.core.auth), and their newest unread notifications (the
+navbar's bell, evalprep.core.context_processors).
+
+Every page reads both. From the database that is two queries and the ORM's work
+on them, some 3 ms of every page on a busy server; from the cache it is two
+reads: the user's version, then both entries kept under it.
+
+Any change to the user, one of their role assignments or one of their
+notifications forgets the user's version once the transaction commits: model
+saves and deletes through the signals connected in CoreConfig.ready, and the
+bulk writes of notifications, which call user_changed themselves. A role taken
+away takes effect on the user's next page, and a page read from the database
+before a change and cached after it is kept under a version nobody reads any
+more (evalprep.core.cache.versions). Writes past the models (seeding the demo
+county, restoring a backup) call all_users_changed. Entries expire after
+USER_CACHE_SECONDS in any case; 0 reads the database on every page (the test
+settings, so that a test sees its own changes at once). While the cache cannot
+be reached, the database is read.
+
+The cached user carries its password hash, which Django checks the session
+against; the sessions beside it in Redis are worth as much to whoever could
+read them, and only the app's own processes reach Redis (docs/deployment.md).
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+from evalprep.core.cache import versions, versions_forget
+
+logger = logging.getLogger(__name__)
+
+ALL_USERS_VERSION = "user:version"
+
+
+def _version_key(user_id: int) -> str:
+    return f"user:version:{user_id}"
+
+
+def _entry_key(part: str, user_id: int, version: str) -> str:
+    return f"user:{part}:{user_id}:{version}"
+
+
+def user_changed(*user_ids: int) -> None:
+    """These users are read afresh from the database once the current transaction commits."""
+    versions_forget([_version_key(pk) for pk in set(user_ids)], "用户")
+
+
+def all_users_changed() -> None:
+    versions_forget([ALL_USERS_VERSION], "用户")
+
+
+def user_cached(user_id: int, read: Callable[[int], object | None]):
+    """The user from the cache, else `read(user_id)` (None: no such user) kept there. Their unread
+    notifications kept under the same version come along, for unread_cached."""
+    seconds = settings.USER_CACHE_SECONDS
+    if seconds <= 0:
+        return read(user_id)
+    try:
+        version = "-".join(versions([ALL_USERS_VERSION, _version_key(user_id)]))
+        found = cache.get_many([_entry_key("user", user_id, version), _entry_key("unread", user_id, version)])
+    except Exception:
+        logger.warning("用户缓存不可用，改从数据库读取", exc_info=True)
+        return read(user_id)
+    user = found.get(_entry_key("user", user_id, version))
+    if user is None:
+        user = read(user_id)
+        if user is None:
+            return None
+        _keep(_entry_key("user", user_id, version), user, seconds)
+    user._evalprep_cache_version = version  # set after pickling: not kept
+    if _entry_key("unread", user_id, version) in found:
+        user._evalprep_unread = found[_entry_key("unread", user_id, version)]
+    return user
+
+
+def unread_cached(user, read: Callable[[], list]) -> list:
+    """The user's unread notifications as read with the user (user_cached), else `read()` kept."""
+    found = getattr(user, "_evalprep_unread", None)
+    if found is not None:
+        return found
+    found = read()
+    version = getattr(user, "_evalprep_cache_version", None)
+    if version is not None:
+        _keep(_entry_key("unread", user.pk, version), found, settings.USER_CACHE_SECONDS)
+    return found
+
+
+def _keep(key: str, value, seconds: int) -> None:
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        logger.warning("用户缓存不可用，未保存", exc_info=True)
+
+
+def connect_user_models() -> None:
+    """Saving or deleting a user, a role assignment or a notification forgets its user."""
+    from evalprep.core.models import RoleAssignment
+    from tasks.models import Notification
+
+    post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="usercache-user-save")
+    post_delete.connect(_user_saved, sender=get_user_model(), dispatch_uid="usercache-user-delete")
+    for model in (RoleAssignment, Notification):
+        label = model._meta.label_lower
+        post_save.connect(_row_saved, sender=model, dispatch_uid=f"usercache-save-{label}")
+        post_delete.connect(_row_saved, sender=model, dispatch_uid=f"usercache-delete-{label}")
+
+
+def _user_saved(sender, instance, **kwargs) -> None:
+    user_changed(instance.pk)
+
+
+def _row_saved(sender, instance, **kwargs) -> None:
+    user_changed(instance.user_id)
