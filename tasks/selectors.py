@@ -34,6 +34,7 @@ from evalprep.core.scoping import (
     scope_for,
 )
 from evalprep.core.units import unit_names
+from evalprep.core.usercache import kept_with_user
 from tasks.models import (
     OPEN_STATUSES,
     Assignment,
@@ -52,15 +53,20 @@ ASSIGNMENT_RELATED = ("template", "campaign", "department", "township", "village
 
 
 def _group_memberships(user) -> dict[int, set[str]]:
-    """The working groups the user is a member of, with their roles in each (one query, cached)."""
+    """The working groups the user is a member of, with their roles in each (one query, read once
+    per request and kept with the user: evalprep.core.usercache)."""
     cached = getattr(user, "_tasks_groups", None)
     if cached is not None:
         return cached
-    groups: dict[int, set[str]] = defaultdict(set)
-    if user.is_authenticated:
-        for group_id, role in WorkingGroupMember.objects.filter(user=user).order_by().values_list("group_id", "role"):
-            groups[group_id].add(role)
-    user._tasks_groups = dict(groups)
+
+    def read() -> dict[int, set[str]]:
+        groups: dict[int, set[str]] = defaultdict(set)
+        if user.is_authenticated:
+            for group_id, role in WorkingGroupMember.objects.filter(user=user).order_by().values_list("group_id", "role"):
+                groups[group_id].add(role)
+        return dict(groups)
+
+    user._tasks_groups = kept_with_user(user, "groups", read)
     return user._tasks_groups
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from evalprep.core.models import Role
 from evalprep.core.scoping import scope_for
-from evalprep.core.usercache import unread_cached
+from evalprep.core.usercache import kept_with_user
 from tasks.models import Notification
 
 
@@ -114,7 +114,7 @@ NOTIFICATIONS_SHOWN = 6
 
 def _notifications(user) -> dict:
     """The newest unread notifications for the bell (one query, kept with the user: evalprep.core.usercache)."""
-    unread = unread_cached(user, lambda: list(
+    unread = kept_with_user(user, "unread", lambda: list(
         Notification.objects.filter(user=user, read_at__isnull=True)
         .order_by("-created_at", "-pk").values("pk", "title")[: NOTIFICATIONS_SHOWN + 1]
     ))

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from evalprep.core.models import Campaign, County, Department, Role, Township, Village
+from evalprep.core.usercache import kept_with_user
 
 COUNTY_READ_ROLES = {Role.COORDINATOR, Role.LEADER, Role.ADMINISTRATOR}
 COUNTY_WRITE_ROLES = {Role.COORDINATOR, Role.ADMINISTRATOR}
@@ -151,18 +152,19 @@ def counties_of(user) -> QuerySet[County]:
 
 
 def current_campaign_for(user) -> Campaign | None:
-    """The current campaign of the user's (first) county, read once per request (like the scope)."""
+    """The current campaign of the user's (first) county, read once per request (like the scope)
+    and kept with the user (evalprep.core.usercache)."""
     if hasattr(user, "_evalprep_campaign"):
         return user._evalprep_campaign
     scope = scope_for(user)
     if scope.is_empty:
         return None
-    campaign = (
+    campaign = kept_with_user(user, "campaign", lambda: (
         Campaign.objects.filter(county_id__in=scope.county_ids, is_current=True)
         .select_related("county")
         .order_by("county__code")
         .first()
-    )
+    ))
     user._evalprep_campaign = campaign
     return campaign
 

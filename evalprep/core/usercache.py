@@ -1,19 +1,23 @@
 """The signed-in user kept in the shared cache: the user with their role
-assignments (evalprep.core.auth), and their newest unread notifications (the
-navbar's bell, evalprep.core.context_processors).
+assignments (evalprep.core.auth), their newest unread notifications (the navbar's
+bell, evalprep.core.context_processors), their county's current campaign
+(evalprep.core.scoping.current_campaign_for) and their working groups
+(tasks.selectors).
 
-Every page reads both. From the database that is two queries and the ORM's work
-on them, some 3 ms of every page on a busy server; from the cache it is two
-reads: the user's version, then both entries kept under it.
+Most pages read all four. From the database that is four queries and the ORM's
+work on them, some 5 ms of every page on a busy server; from the cache it is two
+reads: the user's version, then every entry kept under it.
 
-Any change to the user, one of their role assignments or one of their
-notifications forgets the user's version once the transaction commits: model
-saves and deletes through the signals connected in CoreConfig.ready, and the
-bulk writes of notifications, which call user_changed themselves. A role taken
-away takes effect on the user's next page, and a page read from the database
-before a change and cached after it is kept under a version nobody reads any
-more (evalprep.core.cache.versions). Writes past the models (seeding the demo
-county, restoring a backup) call all_users_changed. Entries expire after
+Any change to the user or one of their notifications forgets the user's version
+once the transaction commits: model saves and deletes through the signals
+connected in CoreConfig.ready, and the bulk writes of notifications, which call
+user_changed themselves. A change to a role assignment, a working group's member,
+a campaign or a county forgets every user's (an assignment or a membership may
+have moved from one user to another; all are rare). A role taken away takes
+effect on the user's next page, and what a page read from the database before a change and
+cached after it is kept under a version nobody reads any more
+(evalprep.core.cache.versions). Writes past the models (seeding the demo county,
+restoring a backup) call all_users_changed. Entries expire after
 USER_CACHE_SECONDS in any case; 0 reads the database on every page (the test
 settings, so that a test sees its own changes at once). While the cache cannot
 be reached, the database is read.
@@ -55,15 +59,19 @@ def all_users_changed() -> None:
     versions_forget([ALL_USERS_VERSION], "用户")
 
 
+# What is kept with the user, read with them in one get_many (kept_with_user).
+PARTS = ("unread", "campaign", "groups")
+
+
 def user_cached(user_id: int, read: Callable[[int], object | None]):
-    """The user from the cache, else `read(user_id)` (None: no such user) kept there. Their unread
-    notifications kept under the same version come along, for unread_cached."""
+    """The user from the cache, else `read(user_id)` (None: no such user) kept there. What is kept
+    with the user (PARTS) comes along, for kept_with_user."""
     seconds = settings.USER_CACHE_SECONDS
     if seconds <= 0:
         return read(user_id)
     try:
         version = "-".join(versions([ALL_USERS_VERSION, _version_key(user_id)]))
-        found = cache.get_many([_entry_key("user", user_id, version), _entry_key("unread", user_id, version)])
+        found = cache.get_many([_entry_key(part, user_id, version) for part in ("user", *PARTS)])
     except Exception:
         logger.warning("用户缓存不可用，改从数据库读取", exc_info=True)
         return read(user_id)
@@ -73,21 +81,23 @@ def user_cached(user_id: int, read: Callable[[int], object | None]):
         if user is None:
             return None
         _keep(_entry_key("user", user_id, version), user, seconds)
-    user._evalprep_cache_version = version  # set after pickling: not kept
-    if _entry_key("unread", user_id, version) in found:
-        user._evalprep_unread = found[_entry_key("unread", user_id, version)]
+    # Set after pickling, so not kept with the user.
+    user._evalprep_cache_version = version
+    user._evalprep_kept = {part: found[key] for part in PARTS if (key := _entry_key(part, user_id, version)) in found}
     return user
 
 
-def unread_cached(user, read: Callable[[], list]) -> list:
-    """The user's unread notifications as read with the user (user_cached), else `read()` kept."""
-    found = getattr(user, "_evalprep_unread", None)
-    if found is not None:
-        return found
+def kept_with_user(user, part: str, read: Callable[[], object]):
+    """`part` (one of PARTS) of what pages show the user, as read with the user (user_cached),
+    else `read()`, kept with them."""
+    kept = getattr(user, "_evalprep_kept", {})
+    if part in kept:
+        return kept[part]
     found = read()
     version = getattr(user, "_evalprep_cache_version", None)
     if version is not None:
-        _keep(_entry_key("unread", user.pk, version), found, settings.USER_CACHE_SECONDS)
+        _keep(_entry_key(part, user.pk, version), found, settings.USER_CACHE_SECONDS)
+        kept[part] = found
     return found
 
 
@@ -99,16 +109,19 @@ def _keep(key: str, value, seconds: int) -> None:
 
 
 def connect_user_models() -> None:
-    """Saving or deleting a user, a role assignment or a notification forgets its user."""
-    from evalprep.core.models import RoleAssignment
+    """Saving or deleting a user or a notification forgets its user; a role assignment, a
+    working group's member, a campaign or a county, every user."""
+    from evalprep.core.models import Campaign, County, RoleAssignment, WorkingGroupMember
     from tasks.models import Notification
 
-    post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="usercache-user-save")
-    post_delete.connect(_user_saved, sender=get_user_model(), dispatch_uid="usercache-user-delete")
-    for model in (RoleAssignment, Notification):
+    receivers = [
+        (get_user_model(), _user_saved), (Notification, _row_saved),
+        *((model, _shared_saved) for model in (RoleAssignment, WorkingGroupMember, Campaign, County)),
+    ]
+    for model, receiver in receivers:
         label = model._meta.label_lower
-        post_save.connect(_row_saved, sender=model, dispatch_uid=f"usercache-save-{label}")
-        post_delete.connect(_row_saved, sender=model, dispatch_uid=f"usercache-delete-{label}")
+        post_save.connect(receiver, sender=model, dispatch_uid=f"usercache-save-{label}")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"usercache-delete-{label}")
 
 
 def _user_saved(sender, instance, **kwargs) -> None:
@@ -117,3 +130,7 @@ def _user_saved(sender, instance, **kwargs) -> None:
 
 def _row_saved(sender, instance, **kwargs) -> None:
     user_changed(instance.user_id)
+
+
+def _shared_saved(sender, instance, **kwargs) -> None:
+    all_users_changed()

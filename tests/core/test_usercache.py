@@ -1,4 +1,4 @@
-"""The signed-in user, their roles and their bell kept in the shared cache until one of them changes
+"""The signed-in user, their roles, their bell and their campaign kept in the shared cache until one of them changes
 (evalprep/core/usercache.py): on the real Redis in the Redis pass, the file cache otherwise."""
 
 import pytest
@@ -14,7 +14,7 @@ from tasks.models import Notification, NotificationKind
 from tasks.services import notifications_read_all
 from tests.factories import REDIS_DOWN, bell
 
-PAGE = "/tasks/notifications/"
+PAGE = "/"  # the home page reads the user, their roles, bell and campaign
 
 
 def _client(user) -> Client:
@@ -24,13 +24,14 @@ def _client(user) -> Client:
 
 
 def _user_queries(client: Client, url: str = PAGE) -> list[str]:
-    """The queries for the user, their roles and their bell while the page is served."""
+    """The queries for the user, their roles, their bell and their campaign while the page is served."""
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return [
         query["sql"] for query in queries
         if "core_roleassignment" in query["sql"] or '"auth_user"' in query["sql"]
         or ("tasks_notification" in query["sql"] and "read_at" in query["sql"] and "IS NULL" in query["sql"])
+        or ('"core_campaign"."is_current"' in query["sql"])
     ]
 
 
@@ -41,9 +42,9 @@ def _notify(world, user, title: str) -> Notification:
 
 
 @pytest.mark.django_db
-def test_a_page_reads_the_user_roles_and_bell_once_then_from_the_cache(world, users_kept):
+def test_a_page_reads_the_user_roles_bell_and_campaign_once_then_from_the_cache(world, users_kept):
     client = _client(world.users["village_cadre"])
-    assert len(_user_queries(client)) == 2  # the user with their roles; the bell
+    assert len(_user_queries(client)) == 3  # the user with their roles; the bell; the campaign
     assert _user_queries(client) == []
     assert client.get(f"/households/?village={world.villages[0].pk}").status_code == 200  # the cached scope still works
 
@@ -52,8 +53,8 @@ def test_a_page_reads_the_user_roles_and_bell_once_then_from_the_cache(world, us
 def test_without_the_cache_every_page_reads_them(world, settings):
     settings.USER_CACHE_SECONDS = 0
     client = _client(world.users["village_cadre"])
-    assert len(_user_queries(client)) == 2
-    assert len(_user_queries(client)) == 2
+    assert len(_user_queries(client)) == 3
+    assert len(_user_queries(client)) == 3
 
 
 def _role_taken_away(world, user) -> None:
@@ -93,6 +94,16 @@ def test_a_change_to_the_user_takes_effect_on_their_next_page(
 
 
 @pytest.mark.django_db
+def test_a_campaign_changed_shows_on_every_users_next_page(world, users_kept, django_capture_on_commit_callbacks):
+    clients = [_client(world.users[who]) for who in ("village_cadre", "coordinator")]
+    assert all(world.campaign.name in client.get("/").content.decode() for client in clients)
+    with django_capture_on_commit_callbacks(execute=True):
+        world.campaign.name = "甲县2026年度巩固成果后评估（调整）"
+        world.campaign.save()
+    assert all("（调整）" in client.get("/").content.decode() for client in clients)
+
+
+@pytest.mark.django_db
 def test_the_bell_shows_a_new_notification_and_forgets_those_read(world, users_kept, django_capture_on_commit_callbacks):
     cadre = world.users["village_cadre"]
     client = _client(cadre)
@@ -127,5 +138,5 @@ def test_with_the_cache_down_people_work_from_the_database(world, users_kept, dj
     users_kept.CACHES = REDIS_DOWN
     with django_capture_on_commit_callbacks(execute=True):
         _notify(world, cadre, "请补充危房改造资料")
-    assert len(_user_queries(client)) == 2
+    assert len(_user_queries(client)) == 3
     assert "请补充危房改造资料" in bell(client)
