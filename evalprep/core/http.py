@@ -34,9 +34,12 @@ def file_response(content: bytes, filename: str, *, content_type: str = XLSX, in
     return response
 
 
-def url_for_each(name: str) -> Callable[[int], str]:
-    """reverse(name, args=[pk]) for every row of a list page, reversing the pattern once."""
-    head, tail = reverse(name, args=[987654321]).rsplit("987654321", 1)
+def url_for_each(name: str, *args: object) -> Callable[[int], str]:
+    """reverse(name, args=[pk]) for every row of a list page, reversing the pattern once. A pattern
+    with more arguments takes them as `args`, None where the row's pk goes:
+    url_for_each("households:member_reveal", household.pk, None, "phone")."""
+    at = [987654321 if arg is None else arg for arg in args or (None,)]
+    head, tail = reverse(name, args=at).rsplit("987654321", 1)
     return lambda pk: f"{head}{pk}{tail}"
 
 
@@ -45,6 +48,7 @@ def choice_labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
-def badge(text: str, style: str) -> str:
-    """A Bootstrap badge (`style` e.g. "text-bg-danger") for a row written in Python, its text escaped."""
-    return f'<span class="badge {style}">{escape(text)}</span>'
+def badge(text: str, style: str, attrs: str = "") -> str:
+    """A Bootstrap badge (`style` e.g. "text-bg-danger") for a row written in Python, its text escaped;
+    `attrs` are more attributes, already escaped, each after a space."""
+    return f'<span class="badge {style}"{attrs}>{escape(text)}</span>'

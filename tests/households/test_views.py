@@ -95,6 +95,36 @@ def test_it_masks_ids_and_logs_every_reveal(world, client):
     assert AuditEvent.objects.count() == 1
 
 
+def test_the_member_and_income_rows_written_in_python_escape_what_people_typed(world, client):
+    """The household's members and incomes are written without the template engine: what was typed
+    must still come out escaped, ID numbers and phones masked, and the reveal buttons only for those
+    who may write (a phone's only where there is one)."""
+    household = make_household(world.villages[0], number="0001", members=2, seq=1)
+    head, spouse = household.members.order_by("pk")
+    Member.objects.filter(pk=head.pk).update(
+        name='<script>alert("x")</script>', phone="13912345678", disability_grade=2, chronic_illness=True,
+        out_of_school=True, out_of_school_reason='因病 & "休学"', medical_insurance=False, work_location="province",
+    )
+    Member.objects.filter(pk=spouse.pk).update(medical_insurance=None)
+    _login(client, "village_cadre")
+    page = client.get(reverse("households:household", args=[household.pk])).content.decode()
+    assert "<script>alert" not in page and '<td class="text-nowrap">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</td>' in page
+    assert ' <span class="badge text-bg-danger">失学辍学</span> 因病 &amp; &quot;休学&quot;</td>' in page
+    assert '<span class="badge text-bg-secondary">残疾2级</span> 慢病</td>' in page
+    assert '<td><span class="badge text-bg-danger">未参保</span></td>' in page and "<td>—</td>" in page and "<td>省内县外</td>" in page
+    assert head.id_number not in page and "13912345678" not in page
+    assert f'<span class="font-monospace">{mask_phone("13912345678")}</span>' in page
+    reveal = '<button class="btn btn-link btn-sm p-0 ms-1" hx-post="{}" hx-target="closest td" hx-swap="innerHTML">显示</button>'
+    urls = {(m, f): reverse("households:member_reveal", args=[household.pk, m.pk, f]) for m in (head, spouse) for f in ("id_number", "phone")}
+    assert all(reveal.format(urls[key]) in page for key in [(head, "id_number"), (head, "phone"), (spouse, "id_number")])
+    assert urls[spouse, "phone"] not in page  # no phone, nothing to reveal
+    assert '<td class="text-end">30000.00</td>' in page and '<td class="text-end fw-semibold">' in page
+    _login(client, "leader")
+    page = client.get(reverse("households:household", args=[household.pk])).content.decode()
+    assert "hx-post" not in page.split('data-testid="members"')[1].split("</table>")[0]
+    assert head.id_number not in page and "13912345678" not in page and "&lt;script&gt;" in page
+
+
 def test_it_exports_the_filtered_roster_masked_for_leaders_and_logs_it(world, client):
     household = make_household(world.villages[0], number="0001", seq=1)
     Household.objects.filter(pk=household.pk).update(head_name="=HYPERLINK(1)")

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from evalprep.core.models import GroupRole, VillageGroup, WorkingGroupMember
-from tasks.models import Finding, Guide, Notification, NotificationKind, TaskTemplate
+from evalprep.core.models import Department, GroupRole, Village, VillageGroup, WorkingGroupMember
+from tasks.models import Assignment, Finding, Guide, Notification, NotificationKind, TaskTemplate
 from tasks.services import finding_create, task_assign, task_plan_assign_all
 from tests.factories import PASSWORD
 
@@ -76,6 +76,48 @@ def test_it_keeps_the_village_board_and_a_head_queue_bounded(world, plan, django
         assert client.get(f"/tasks/villages/{world.villages[0].pk}/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/tasks/sign-off/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_list_rows_written_in_python_escape_what_people_typed(world, plan):
+    """The task list's rows are written without the template engine: titles, codes and unit names must
+    still come out escaped, with the assignment's link, the days left and the status badge."""
+    late = _assign(world, "2-1-4", world.departments[0])
+    soon = _assign(world, "2-1-1", world.departments[1])
+    TaskTemplate.objects.filter(pk=late.template_id).update(title='<script>alert("x")</script>', code="2-1-4&甲")
+    Department.objects.filter(pk=world.departments[0].pk).update(name='<b>教育局</b> & "局"')
+    today = timezone.localdate()
+    Assignment.objects.filter(pk=late.pk).update(due_date=today - timedelta(days=2), status="returned", return_reason="缺附件")
+    Assignment.objects.filter(pk=soon.pk).update(due_date=today + timedelta(days=3))
+    client = _client("coordinator")
+    page = client.get("/tasks/").content.decode()
+    assert "<script>alert" not in page and "<b>教育局" not in page
+    assert f'<td><a href="/tasks/assignments/{late.pk}/">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</a></td>' in page
+    assert '<td class="small text-nowrap">2-1-4&amp;甲</td><td>' in page
+    assert '<td class="small">&lt;b&gt;教育局&lt;/b&gt; &amp; &quot;局&quot;</td>' in page
+    assert '<td class="small text-nowrap overdue">已逾期2天</td>' in page
+    assert f'<span class="badge text-bg-danger" data-testid="status-{late.pk}" data-status="returned">已退回·逾期</span>' in page
+    assert '<td class="small text-nowrap due-soon">还剩3天</td>' in page
+    assert f'data-testid="status-{soon.pk}" data-status="assigned">已分派</span>' in page
+    assert "没有符合条件的任务" not in page and "没有符合条件的任务" in client.get("/tasks/?status=accepted").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_board_rows_written_in_python_escape_what_people_typed(world, plan):
+    """The board's rows are written without the template engine: unit names must still come out
+    escaped, a village's with the link to its board, beside the cells and the count accepted."""
+    village = world.villages[0]
+    assignment = _assign(world, "3-5", village)
+    Village.objects.filter(pk=village.pk).update(name='<script>alert("x")</script> & "村"')
+    client = _client("coordinator")
+    page = client.get("/tasks/board/?level=village").content.decode()
+    assert "<script>alert" not in page
+    assert (f'<tr><th class="text-nowrap fw-normal"><a href="/tasks/villages/{village.pk}/">{village.township.name}'
+            '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;村&quot;</a></th>') in page
+    assert f'data-testid="cell-{assignment.pk}" data-status="assigned"' in page
+    assert '<td class="text-end text-nowrap">0 / 1</td></tr>' in page
+    assert "这一层级还没有分派任务" not in page
+    assert "这一层级还没有分派任务" in client.get("/tasks/board/?level=working_group").content.decode()
 
 
 @pytest.mark.django_db
