@@ -13,6 +13,7 @@ from evalprep.core.idnumber import mask_id_number, mask_phone
 from evalprep.core.models import Township, Village
 from evalprep.core.paging import GroupedRows
 from evalprep.core.scoping import scope_for, village_read_q, villages_visible_to
+from evalprep.core.usercache import kept_with_user
 from households.models import Household, IncomeYear, Member, RosterImport
 
 
@@ -69,8 +70,11 @@ FLAGS = {
 
 
 def roster_villages_for(user) -> list[tuple[int, str, str]]:
-    """The villages whose roster the user sees, in roster order: (pk, name, township name)."""
-    return list(villages_visible_to(user).order_by("code").values_list("pk", "name", "township__name"))
+    """The villages whose roster the user sees, in roster order: (pk, name, township name); kept
+    with the user (evalprep.core.usercache)."""
+    return kept_with_user(user, "villages", lambda: list(
+        villages_visible_to(user).order_by("code").values_list("pk", "name", "township__name")
+    ))
 
 
 def roster_filtered(user, roster_filter: RosterFilter) -> QuerySet[Household]:

@@ -1,19 +1,20 @@
 """The signed-in user kept in the shared cache: the user with their role
 assignments (evalprep.core.auth), their newest unread notifications (the navbar's
 bell, evalprep.core.context_processors), their county's current campaign
-(evalprep.core.scoping.current_campaign_for) and their working groups
-(tasks.selectors).
+(evalprep.core.scoping.current_campaign_for), their working groups
+(tasks.selectors) and the villages whose roster they see (households.selectors).
 
-Most pages read all four. From the database that is four queries and the ORM's
-work on them, some 5 ms of every page on a busy server; from the cache it is two
-reads: the user's version, then every entry kept under it.
+Most pages read three to five of them. From the database that is a query each
+and the ORM's work on it, some 5 ms of every page on a busy server; from the
+cache it is two reads: the user's version, then every entry kept under it.
 
 Any change to the user or one of their notifications forgets the user's version
 once the transaction commits: model saves and deletes through the signals
 connected in CoreConfig.ready, and the bulk writes of notifications, which call
 user_changed themselves. A change to a role assignment, a working group's member,
-a campaign or a county forgets every user's (an assignment or a membership may
-have moved from one user to another; all are rare). A role taken away takes
+a campaign, a county, a township or a village forgets every user's (an
+assignment or a membership may have moved from one user to another; all are
+rare). A role taken away takes
 effect on the user's next page, and what a page read from the database before a change and
 cached after it is kept under a version nobody reads any more
 (evalprep.core.cache.versions). Writes past the models (seeding the demo county,
@@ -60,7 +61,7 @@ def all_users_changed() -> None:
 
 
 # What is kept with the user, read with them in one get_many (kept_with_user).
-PARTS = ("unread", "campaign", "groups")
+PARTS = ("unread", "campaign", "groups", "villages")
 
 
 def user_cached(user_id: int, read: Callable[[int], object | None]):
@@ -110,14 +111,12 @@ def _keep(key: str, value, seconds: int) -> None:
 
 def connect_user_models() -> None:
     """Saving or deleting a user or a notification forgets its user; a role assignment, a
-    working group's member, a campaign or a county, every user."""
-    from evalprep.core.models import Campaign, County, RoleAssignment, WorkingGroupMember
+    working group's member, a campaign, a county, a township or a village, every user."""
+    from evalprep.core.models import Campaign, County, RoleAssignment, Township, Village, WorkingGroupMember
     from tasks.models import Notification
 
-    receivers = [
-        (get_user_model(), _user_saved), (Notification, _row_saved),
-        *((model, _shared_saved) for model in (RoleAssignment, WorkingGroupMember, Campaign, County)),
-    ]
+    shared = (RoleAssignment, WorkingGroupMember, Campaign, County, Township, Village)
+    receivers = [(get_user_model(), _user_saved), (Notification, _row_saved), *((model, _shared_saved) for model in shared)]
     for model, receiver in receivers:
         label = model._meta.label_lower
         post_save.connect(receiver, sender=model, dispatch_uid=f"usercache-save-{label}")

@@ -1,4 +1,4 @@
-"""The signed-in user, their roles, their bell and their campaign kept in the shared cache until one of them changes
+"""The signed-in user, their roles, bell, campaign and villages kept in the shared cache until one of them changes
 (evalprep/core/usercache.py): on the real Redis in the Redis pass, the file cache otherwise."""
 
 import pytest
@@ -101,6 +101,17 @@ def test_a_campaign_changed_shows_on_every_users_next_page(world, users_kept, dj
         world.campaign.name = "甲县2026年度巩固成果后评估（调整）"
         world.campaign.save()
     assert all("（调整）" in client.get("/").content.decode() for client in clients)
+
+
+@pytest.mark.django_db
+def test_a_village_renamed_shows_in_the_next_roster_filter(world, users_kept, django_capture_on_commit_callbacks):
+    client = _client(world.users["coordinator"])
+    village = world.villages[0]
+    assert f">{village.name}</option>" in client.get("/households/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        village.name = "新合并村"
+        village.save()
+    assert ">新合并村</option>" in client.get("/households/").content.decode()
 
 
 @pytest.mark.django_db
