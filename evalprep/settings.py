@@ -225,8 +225,8 @@ FIGURES_STALE_SECONDS = env_int("FIGURES_STALE_SECONDS", 15 * 60)
 # The list pages' grouped counts stay in the cache until a counted row changes, and at most this long
 # (evalprep/core/counts.py); 0 counts for every reader.
 COUNTS_CACHE_SECONDS = env_int("COUNTS_CACHE_SECONDS", 600)
-# The signed-in user, their roles and unread notifications, kept until one of them changes
-# (evalprep/core/usercache.py); 0 reads them from the database on every page.
+# The signed-in user, their roles, unread notifications, campaign, working groups and villages, kept
+# until one of them changes (evalprep/core/usercache.py); 0 reads them from the database on every page.
 USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 600)
 
 CELERY_TASK_ACKS_LATE = True

@@ -55,9 +55,6 @@ ASSIGNMENT_RELATED = ("template", "campaign", "department", "township", "village
 def _group_memberships(user) -> dict[int, set[str]]:
     """The working groups the user is a member of, with their roles in each (one query, read once
     per request and kept with the user: evalprep.core.usercache)."""
-    cached = getattr(user, "_tasks_groups", None)
-    if cached is not None:
-        return cached
 
     def read() -> dict[int, set[str]]:
         groups: dict[int, set[str]] = defaultdict(set)
@@ -66,8 +63,7 @@ def _group_memberships(user) -> dict[int, set[str]]:
                 groups[group_id].add(role)
         return dict(groups)
 
-    user._tasks_groups = kept_with_user(user, "groups", read)
-    return user._tasks_groups
+    return kept_with_user(user, "groups", read)
 
 
 def _unit_read_q(user) -> Q:

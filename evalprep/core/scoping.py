@@ -154,19 +154,15 @@ def counties_of(user) -> QuerySet[County]:
 def current_campaign_for(user) -> Campaign | None:
     """The current campaign of the user's (first) county, read once per request (like the scope)
     and kept with the user (evalprep.core.usercache)."""
-    if hasattr(user, "_evalprep_campaign"):
-        return user._evalprep_campaign
     scope = scope_for(user)
     if scope.is_empty:
         return None
-    campaign = kept_with_user(user, "campaign", lambda: (
+    return kept_with_user(user, "campaign", lambda: (
         Campaign.objects.filter(county_id__in=scope.county_ids, is_current=True)
         .select_related("county")
         .order_by("county__code")
         .first()
     ))
-    user._evalprep_campaign = campaign
-    return campaign
 
 
 def can_write_village(user, village: Village) -> bool:

@@ -14,10 +14,9 @@ connected in CoreConfig.ready, and the bulk writes of notifications, which call
 user_changed themselves. A change to a role assignment, a working group's member,
 a campaign, a county, a township or a village forgets every user's (an
 assignment or a membership may have moved from one user to another; all are
-rare). A role taken away takes
-effect on the user's next page, and what a page read from the database before a change and
-cached after it is kept under a version nobody reads any more
-(evalprep.core.cache.versions). Writes past the models (seeding the demo county,
+rare). A role taken away takes effect on the user's next page, and what a page
+read from the database before a change and cached after it is kept under a
+version nobody reads any more (evalprep.core.cache.versions). Writes past the models (seeding the demo county,
 restoring a backup) call all_users_changed. Entries expire after
 USER_CACHE_SECONDS in any case; 0 reads the database on every page (the test
 settings, so that a test sees its own changes at once). While the cache cannot
@@ -89,17 +88,17 @@ def user_cached(user_id: int, read: Callable[[int], object | None]):
 
 
 def kept_with_user(user, part: str, read: Callable[[], object]):
-    """`part` (one of PARTS) of what pages show the user, as read with the user (user_cached),
-    else `read()`, kept with them."""
-    kept = getattr(user, "_evalprep_kept", {})
-    if part in kept:
-        return kept[part]
-    found = read()
-    version = getattr(user, "_evalprep_cache_version", None)
-    if version is not None:
-        _keep(_entry_key(part, user.pk, version), found, settings.USER_CACHE_SECONDS)
-        kept[part] = found
-    return found
+    """`part` (one of PARTS) of what pages show the user: read once per user object (a request's),
+    from what came with the user (user_cached), else by `read()` and kept in the cache with them."""
+    if not hasattr(user, "_evalprep_kept"):
+        user._evalprep_kept = {}
+    kept = user._evalprep_kept
+    if part not in kept:
+        kept[part] = read()
+        version = getattr(user, "_evalprep_cache_version", None)
+        if version is not None:
+            _keep(_entry_key(part, user.pk, version), kept[part], settings.USER_CACHE_SECONDS)
+    return kept[part]
 
 
 def _keep(key: str, value, seconds: int) -> None:
