@@ -13,4 +13,14 @@ class HouseholdsConfig(AppConfig):
         # The tables the list pages' cached counts read (evalprep.core.counts).
         connect_counted_models(
             Household, Member, NationalCheckHit, NationalDiscrepancy, ScreeningFlag, ScreeningDecision, Village, Township,
+            village_of={Household: lambda household: household.village_id, Member: _member_village},
         )
+
+
+def _member_village(member) -> int | None:
+    """The village of a member's household (the roster's counts are kept per village)."""
+    from households.models import Household, Member
+
+    if Member.household.is_cached(member):
+        return member.household.village_id
+    return Household.objects.filter(pk=member.household_id).values_list("village_id", flat=True).first()

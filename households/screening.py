@@ -763,21 +763,26 @@ def _worklist_rows(flags: QuerySet[ScreeningFlag], today: date, *, for_decision:
     return rows
 
 
-def _campaign_flags_visible_to(user, campaign: Campaign, village_id: int | None = None) -> QuerySet[ScreeningFlag]:
+def _campaign_flags_visible_to(
+    user, campaign: Campaign, village_id: int | None = None, visible_ids: list[int] | None = None,
+) -> QuerySet[ScreeningFlag]:
     """The campaign's flags the user may see (of one village of theirs, if `village_id`).
     A campaign's flags are all of its county's households, so a county reader needs no
     filter, and anyone else one on the flag's own village, by id: a list of ids, which
     PostgreSQL estimates well and reads through the (campaign, village, due date) index,
     rather than a join through village and township or a subquery. A village cadre's ids
-    are their scope's (no query).
+    are their scope's (no query), a township's `visible_ids` where the caller has read
+    them already (the user's villages in the campaign's county).
     """
     flags = ScreeningFlag.objects.filter(campaign=campaign)
     scope = scope_for(user)
     if campaign.county_id in scope.read_county_ids:
         village_ids = None
     elif scope.read_township_ids:
-        villages = Village.objects.filter(village_read_q(scope), township__county_id=campaign.county_id)
-        village_ids = list(villages.values_list("pk", flat=True))
+        if visible_ids is None:
+            villages = Village.objects.filter(village_read_q(scope), township__county_id=campaign.county_id)
+            visible_ids = list(villages.values_list("pk", flat=True))
+        village_ids = visible_ids
     else:  # other counties' villages have no flags in this campaign
         village_ids = sorted(scope.village_ids)
     if village_id:
@@ -790,15 +795,18 @@ def _campaign_flags_visible_to(user, campaign: Campaign, village_id: int | None 
 WORKLIST_ORDER = ("due_date", "village__code", "household__number", "rule")
 
 
-def screening_flags_filtered(user, campaign: Campaign, flag_filter: FlagFilter, *, today: date) -> tuple[GroupedRows, dict[str, int]]:
+def screening_flags_filtered(
+    user, campaign: Campaign, flag_filter: FlagFilter, *, today: date, visible_ids: list[int] | None = None,
+) -> tuple[GroupedRows, dict[str, int]]:
     """The flags the user may see, filtered, in worklist order (as rows, see _worklist_rows),
     and how many per rule (the rule filter aside), counted in one query by rule and due date.
+    `visible_ids`: the user's villages in the campaign's county, if the caller has read them.
 
     A page reads only the due dates it spans: within one date PostgreSQL walks
     villages and households in order and stops after the page, rather than sort
     every flag of a township or the county first.
     """
-    flags = _campaign_flags_visible_to(user, campaign, flag_filter.village_id)
+    flags = _campaign_flags_visible_to(user, campaign, flag_filter.village_id, visible_ids)
     flags = flags.filter(_status_q(flag_filter.status, today))
     per_rule: Counter[str] = Counter()
     per_date: Counter[date] = Counter()  # of the chosen rule, or of all

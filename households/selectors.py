@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from evalprep.core.counts import counted
+from evalprep.core.counts import counted_per_village
 from evalprep.core.idnumber import mask_id_number, mask_phone
 from evalprep.core.models import Township, Village
 from evalprep.core.paging import GroupedRows
@@ -93,13 +93,14 @@ ROSTER_COLUMNS = (
 def roster_listed(village_ids: list[int], roster_filter: RosterFilter) -> GroupedRows:
     """The filtered roster of these villages (the user's, in roster order), to page through as
     ROSTER_COLUMNS values. One count per village, read from the village index alone, gives the exact
-    total and the villages a page spans; the page reads only those."""
+    total and the villages a page spans; the page reads only those. The counts are kept per village:
+    a village's import counts that village again, not the county."""
     if roster_filter.village_id:
         village_ids = [pk for pk in village_ids if pk == roster_filter.village_id]
     households = _roster_matching(Household.objects.all(), roster_filter)
-    per_village = dict(counted(
-        households.filter(village_id__in=village_ids).values_list("village_id").annotate(n=Count("*")).order_by(),
-        *ROSTER_COUNTED,
+    per_village = dict(counted_per_village(
+        lambda ids: households.filter(village_id__in=ids).values_list("village_id").annotate(n=Count("*")).order_by(),
+        village_ids, *ROSTER_COUNTED,
     ))
 
     def read(villages: list[int], offset: int, limit: int) -> list[dict]:

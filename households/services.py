@@ -353,7 +353,7 @@ def roster_import_apply(*, record: RosterImport, user, accept_valid: bool, progr
             )
         progress(40, "正在写入数据库")  # the last step others can see before the commit
         _write_plan(record.village, plan, user)
-        rows_changed(Household, Member)
+        rows_changed(Household, Member, village_ids=[record.village_id])
         _record_plan(record, plan)
         record.status = ImportStatus.APPLIED
         record.applied_at = timezone.now()

@@ -480,7 +480,9 @@ def screening_worklist(request: HttpRequest) -> HttpResponse:
         village = data["village"] or village
         flag_filter = screening.FlagFilter(village_id=data["village"].pk if data["village"] else None, rule=data["rule"], status=data["status"] or "open")
     today = timezone.localdate()
-    flags, per_rule = screening.screening_flags_filtered(request.user, campaign, flag_filter, today=today)
+    flags, per_rule = screening.screening_flags_filtered(
+        request.user, campaign, flag_filter, today=today, visible_ids=[v.pk for v in visible],
+    )
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
     writable = {v.pk for v in visible if can_write_village(request.user, v)}
     rows_html = _flag_rows_html(_flag_rows(page.object_list, writable, visible))

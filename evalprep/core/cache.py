@@ -43,17 +43,20 @@ class RedisCache(DjangoRedisCache):
 
 
 def versions(keys: list[str]) -> list[str]:
-    """The version token kept under each key, a new one where none is (one read when all are).
+    """The version token kept under each key, a new one where none is (one read, and one write
+    for the new ones).
 
     Entries are cached under the versions of what they were read from, and a change forgets those
     versions (versions_forget): a reader who read before the change and writes after it writes under
     a version nobody reads any more. A version is a random token rather than a number, so a version
     lost from the cache never comes back as one already used."""
     found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, secrets.token_hex(8), timeout=None)
-            found[key] = cache.get(key)
+    new = {key: secrets.token_hex(8) for key in keys if key not in found}
+    if new:
+        # Two readers missing the same version each set their own: the one set first is read no
+        # more, so what was kept under it is only wasted, never stale.
+        cache.set_many(new, timeout=None)
+        found.update(new)
     return [found[key] for key in keys]
 
 

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from evalprep.core.counts import all_rows_changed, rows_changed
+from evalprep.core.counts import all_rows_changed, counted, rows_changed
 from households import services
-from households.models import Household
+from households.models import Household, Member
 from households.selectors import RosterFilter, roster_listed
 from tests.factories import REDIS_DOWN, make_household
 from tests.households.builders import family, header_for, write_xlsx
@@ -63,6 +64,67 @@ def test_a_roster_import_written_in_bulk_is_counted(world, cached, tmp_path: Pat
     with django_capture_on_commit_callbacks(execute=True):
         services.roster_import_apply(record=record, user=cadre, accept_valid=False)
     assert _counts(world)[0] == [(world.villages[0].pk, 2)]
+
+
+@pytest.fixture
+def villages_apart(monkeypatch):
+    """One village a block: the test's villages (consecutive ids) are kept apart."""
+    monkeypatch.setattr("evalprep.core.counts.VILLAGE_BLOCK", 1)
+
+
+def _written_past_the_signals(village, number: str) -> None:
+    """A household no signal reports: only a count made afresh finds it."""
+    Household.objects.bulk_create([Household(village=village, number=number, head_name="钱四", category="lifted")])
+
+
+@pytest.mark.django_db
+def test_an_import_counts_its_own_village_again_and_no_other(world, cached, villages_apart, tmp_path: Path, django_capture_on_commit_callbacks):
+    make_household(world.villages[0], number="0001")
+    make_household(world.villages[1], number="0002", seq=1)
+    _counts(world)
+    _written_past_the_signals(world.villages[1], "0003")
+    rows = family("0004")
+    path = write_xlsx(tmp_path / "花名册.xlsx", header_for(rows), rows)
+    cadre = world.users["village_cadre"]
+    record = services.roster_import_preview(
+        village=world.villages[0], content=path.read_bytes(), filename=path.name, user=cadre, income_year=2025,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.roster_import_apply(record=record, user=cadre, accept_valid=False)
+    counts, queries = _counts(world)
+    # The first village counted again (its import added a household), the second still as kept.
+    assert counts == [(world.villages[0].pk, 2), (world.villages[1].pk, 1)] and queries == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        rows_changed(Household)  # a change in villages unknown: every village counted again
+    assert _counts(world) == ([(world.villages[0].pk, 2), (world.villages[1].pk, 2)], 1)
+
+
+@pytest.mark.django_db
+def test_a_saved_member_counts_its_household_village_again(world, cached, villages_apart, django_capture_on_commit_callbacks):
+    household = make_household(world.villages[0], number="0001")
+    make_household(world.villages[1], number="0002", seq=1)
+    searched = RosterFilter(query="改名")
+    assert roster_listed([village.pk for village in world.villages], searched).counts == []
+    _counts(world)
+    _written_past_the_signals(world.villages[1], "0003")
+    member = Member.objects.get(pk=household.members.order_by("pk").values_list("pk", flat=True)[0])  # household not cached
+    member.name = "改名"
+    with django_capture_on_commit_callbacks(execute=True):
+        member.save()
+    assert roster_listed([village.pk for village in world.villages], searched).counts == [(world.villages[0].pk, 1)]
+    assert _counts(world)[0] == [(world.villages[0].pk, 1), (world.villages[1].pk, 1)]  # the second: as kept
+
+
+@pytest.mark.django_db
+def test_a_change_in_one_village_forgets_the_counts_kept_whole(world, cached, django_capture_on_commit_callbacks):
+    def whole() -> list:
+        return counted(Household.objects.values_list("category").annotate(n=Count("*")).order_by(), Household)
+
+    make_household(world.villages[0], number="0001")
+    assert whole() == [("lifted", 1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        make_household(world.villages[1], number="0002", seq=1, category="monitored")
+    assert sorted(whole()) == [("lifted", 1), ("monitored", 1)]
 
 
 @pytest.mark.django_db
