@@ -294,9 +294,10 @@ def checklist_row_actions(user, row: ChecklistRow) -> RowActions:
 
 
 def readiness_figures(campaign_pk: int) -> dict:
-    """Everything the readiness page shows for a campaign, for the shared cache (evalprep/core/figures.py),
-    with its tables already rendered (`html`): some 270 rows, rendered once per computation rather than
-    for every reader."""
+    """Everything the readiness page shows for a campaign, for the shared cache (evalprep/core/figures.py):
+    its tables, some 270 rows, rendered once per computation rather than for every reader (`html`).
+    Only the HTML is kept: every reader unpickles what is kept, and the figures it was rendered from
+    were ten times its size."""
     campaign = Campaign.objects.get(pk=campaign_pk)
     figures = {
         "overall": readiness_overall(campaign),
@@ -311,7 +312,7 @@ def readiness_figures(campaign_pk: int) -> dict:
         "heatmap_villages": readiness_heatmap(campaign, Level.VILLAGE),
         "heatmap_departments": readiness_heatmap(campaign, Level.DEPARTMENT),
     }
-    return {**figures, "html": render_to_string("indicators/partials/readiness_figures.html", figures)}
+    return {"html": render_to_string("indicators/partials/readiness_figures.html", figures)}
 
 
 def checklist_rows_for(user, campaign: Campaign) -> QuerySet[ChecklistRow]:
