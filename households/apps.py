@@ -18,7 +18,7 @@ class HouseholdsConfig(AppConfig):
 
 
 def _member_village(member) -> int | None:
-    """The village of a member's household (the roster's counts are kept per village)."""
+    """The village of a member's household (the roster's counts are kept per block of villages)."""
     from households.models import Household, Member
 
     if Member.household.is_cached(member):

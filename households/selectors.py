@@ -93,8 +93,8 @@ ROSTER_COLUMNS = (
 def roster_listed(village_ids: list[int], roster_filter: RosterFilter) -> GroupedRows:
     """The filtered roster of these villages (the user's, in roster order), to page through as
     ROSTER_COLUMNS values. One count per village, read from the village index alone, gives the exact
-    total and the villages a page spans; the page reads only those. The counts are kept per village:
-    a village's import counts that village again, not the county."""
+    total and the villages a page spans; the page reads only those. The counts are kept per block of
+    villages (evalprep.core.counts): a village's import counts its block again, not the county."""
     if roster_filter.village_id:
         village_ids = [pk for pk in village_ids if pk == roster_filter.village_id]
     households = _roster_matching(Household.objects.all(), roster_filter)

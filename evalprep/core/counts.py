@@ -69,7 +69,8 @@ def rows_changed(*models: type[Model], village_ids: Iterable[int] | None = None)
     if village_ids is None:
         keys = [_version_key(model) for model in models]
     else:
-        keys = [_whole_key(model) for model in models] + [_block_key(block) for block in {pk // VILLAGE_BLOCK for pk in village_ids}]
+        blocks = {pk // VILLAGE_BLOCK for pk in village_ids}
+        keys = [_whole_key(model) for model in models] + [_block_key(block) for block in blocks]
     versions_forget(keys, "计数")
 
 
@@ -148,10 +149,11 @@ def _keep(entries: dict[str, list]) -> None:
 
 
 _COUNTED: list[type[Model]] = []
-_VILLAGE_OF: dict[type[Model], Callable[[Model], int | None]] = {}
+VillageOf = Callable[[Model], int | None]
+_VILLAGE_OF: dict[type[Model], VillageOf] = {}
 
 
-def connect_counted_models(*models: type[Model], village_of: dict[type[Model], Callable[[Model], int | None]] | None = None) -> None:
+def connect_counted_models(*models: type[Model], village_of: dict[type[Model], VillageOf] | None = None) -> None:
     """Saving or deleting one row of these models forgets the counts over them: those of its
     village only where `village_of` tells a row's village (which must not change once saved)."""
     _VILLAGE_OF.update(village_of or {})

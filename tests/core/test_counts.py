@@ -78,7 +78,9 @@ def _written_past_the_signals(village, number: str) -> None:
 
 
 @pytest.mark.django_db
-def test_an_import_counts_its_own_village_again_and_no_other(world, cached, villages_apart, tmp_path: Path, django_capture_on_commit_callbacks):
+def test_an_import_counts_its_own_village_again_and_no_other(
+    world, cached, villages_apart, tmp_path: Path, django_capture_on_commit_callbacks,
+):
     make_household(world.villages[0], number="0001")
     make_household(world.villages[1], number="0002", seq=1)
     _counts(world)
