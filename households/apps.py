@@ -8,11 +8,15 @@ class HouseholdsConfig(AppConfig):
     def ready(self) -> None:
         from evalprep.core.counts import connect_counted_models
         from evalprep.core.models import Township, Village
-        from households.models import Household, Member, NationalCheckHit, NationalDiscrepancy, ScreeningDecision, ScreeningFlag
+        from households.models import (
+            Household, Member, NationalCheckHit, NationalDiscrepancy, ScreeningDecision, ScreeningFlag, ScreeningRun,
+            ScreeningThresholds,
+        )
 
-        # The tables the list pages' cached counts read (evalprep.core.counts).
+        # The tables the list pages' cached counts and the worklist's heading read (evalprep.core.counts).
         connect_counted_models(
             Household, Member, NationalCheckHit, NationalDiscrepancy, ScreeningFlag, ScreeningDecision, Village, Township,
+            ScreeningRun, ScreeningThresholds,
             village_of={Household: lambda household: household.village_id, Member: _member_village},
         )
 

@@ -19,6 +19,7 @@ from households.models import (
     ScreeningRule,
     ScreeningThresholds,
 )
+from households.national_forms import VillageFilterField, village_choices
 from households.screening import FLAG_STATUSES
 from households.selectors import FLAGS
 
@@ -167,13 +168,13 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls
 
 
 class ScreeningFilterForm(forms.Form):
-    village = forms.ModelChoiceField(queryset=Village.objects.none(), required=False, label="行政村", empty_label="全部行政村")
+    village = VillageFilterField()
     rule = forms.ChoiceField(choices=[("", "全部规则"), *ScreeningRule.choices], required=False, label="筛查规则")
     status = forms.ChoiceField(choices=list(FLAG_STATUSES.items()), required=False, label="状态")
 
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages
+        self.fields["village"].choices = village_choices(villages)
 
 
 class ScreeningDecisionForm(forms.Form):

@@ -81,7 +81,7 @@ class VillageFilterField(forms.TypedChoiceField):
         )
 
 
-def _village_choices(villages) -> FixedChoices:
+def village_choices(villages) -> FixedChoices:
     """(pk, name) of the given villages in code order: the list pages read their villages once, as
     tuples (households.national_selectors.county_village_list), rather than a model instance each."""
     return FixedChoices([("", "全部行政村"), *((v.pk, v.name) for v in sorted(villages, key=lambda v: v.code))])
@@ -100,7 +100,7 @@ class HitFilterForm(forms.Form):
 
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = _village_choices(villages)
+        self.fields["village"].choices = village_choices(villages)
 
 
 class HitMarkForm(forms.Form):
@@ -117,7 +117,7 @@ class DiscrepancyFilterForm(forms.Form):
 
     def __init__(self, *args, villages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = _village_choices(villages)
+        self.fields["village"].choices = village_choices(villages)
 
 
 class DiscrepancyResolveForm(forms.Form):

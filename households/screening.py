@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.uploadedfile import UploadedFile
@@ -43,7 +43,7 @@ from django.db.models.functions import Cast, JSONObject, Round
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from evalprep.core.counts import counted, rows_changed
+from evalprep.core.counts import counted, kept, rows_changed
 from evalprep.core.errors import EvalprepError
 from evalprep.core.models import Campaign, Township, Village
 from evalprep.core.paging import GroupedRows
@@ -848,6 +848,32 @@ def _status(resolved_at, decided: bool, due_date: date, new: bool, today: date) 
     if new:
         return "new", "新发现"
     return "open", "待决定"
+
+
+@dataclass(frozen=True)
+class WorklistHeading:
+    """What the worklist says above its rows: the thresholds in words and, if it was ever
+    screened, when, over which villages and by whom last."""
+    thresholds: str
+    last_run_at: datetime | None
+    last_run_scope: str
+    last_run_by: str
+
+
+def worklist_heading(campaign: Campaign) -> WorklistHeading:
+    """The campaign's worklist heading, kept in the cache until its thresholds change or it is
+    screened again (two queries on every view of the worklist otherwise)."""
+
+    def make() -> WorklistHeading:
+        run = latest_screening_run(campaign)
+        return WorklistHeading(
+            thresholds_summary(screening_thresholds_for(campaign), campaign), run.started_at if run else None,
+            run.scope if run else "", run.run_by_label if run else "",
+        )
+
+    # The monitoring line, in the summary, is the campaign's own: a changed line is another entry.
+    name = f"screening-heading:{campaign.pk}:{campaign.monitoring_income_line}"
+    return kept(name, ScreeningThresholds, ScreeningRun, make=make)
 
 
 def latest_screening_run(campaign: Campaign) -> ScreeningRun | None:

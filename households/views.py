@@ -62,6 +62,7 @@ from households.models import (
     MonitoringType,
     ScreeningRule,
 )
+from households.national_selectors import county_village_list, writable_among
 from households.selectors import (
     RosterFilter,
     get_household_for_user,
@@ -312,7 +313,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.message)
         else:
             return redirect("households:import_detail", record.pk)
-    imports = roster_imports_visible_to(request.user).filter(village__in=[v.pk for v in villages]).select_related("village", "user")[:20]
+    imports = roster_imports_visible_to(request.user).filter(village__in=[v.pk for v in villages]).select_related("village", "user").defer("report")[:20]
     return render(request, "households/import_upload.html", {"form": form, "imports": imports})
 
 
@@ -392,11 +393,11 @@ def _village_campaign(request: HttpRequest, village: Village) -> Campaign:
     return campaign
 
 
-def _flag_rows(rows: list[dict], writable: set[int], villages: list[Village]) -> list[dict]:
+def _flag_rows(rows: list[dict], writable: set[int], places: dict[int, str]) -> list[dict]:
     """Worklist rows (screening._worklist_rows) with what the user may do and the labels
     and links each row shows, worked out here once (a reverse per kind of link, not per
-    row) so that the template only writes them out. `villages` (with their townships)
-    include the rows' villages."""
+    row) so that the template only writes them out. `places` name the rows' villages
+    (township and village) by id."""
     household_url, decide_url, attachment_url = (
         url_for_each(f"households:{name}") for name in ("household", "screening_decide", "screening_attachment")
     )
@@ -404,7 +405,6 @@ def _flag_rows(rows: list[dict], writable: set[int], villages: list[Village]) ->
     rules = choice_labels(ScreeningRule)
     outcomes = choice_labels(DecisionOutcome)
     badges = {"overdue": "text-bg-danger", "new": "text-bg-warning", "open": "text-bg-primary", "decided": "text-bg-success"}
-    places = {village.pk: f"{village.township.name}{village.name}" for village in villages}
     for row in rows:
         row["can_decide"] = row["village_id"] in writable and row["outcome"] != DecisionOutcome.INCLUDE
         row["badge"] = badges.get(row["status"], "text-bg-secondary")
@@ -465,27 +465,27 @@ def _flag_rows_html(rows: list[dict], *, saved: bool = False, error: str = "", f
 @login_required
 def screening_worklist(request: HttpRequest) -> HttpResponse:
     campaign = current_campaign_for(request.user)
-    if campaign is None:
+    # As tuples, read once: the filter bar, the rows' places and who may decide (as _screening_campaign,
+    # no village of the campaign's county in sight is a 404).
+    visible = county_village_list(request.user, campaign) if campaign is not None else []
+    if not visible:
         raise Http404
-    villages = villages_visible_to(request.user).filter(township__county_id=campaign.county_id)
-    form = ScreeningFilterForm(request.GET or None, villages=villages.select_related("township").order_by("code"))
-    # Read once: the filter bar lists the villages from this same (now filled) queryset.
-    visible = list(form.fields["village"].queryset)
-    if not visible:  # as _screening_campaign: no village of the campaign's county in sight
-        raise Http404
+    form = ScreeningFilterForm(request.GET or None, villages=visible)
     flag_filter = screening.FlagFilter()
     village = visible[0] if len(visible) == 1 else None  # a village cadre's own village
     if form.is_valid():
         data = form.cleaned_data
-        village = data["village"] or village
-        flag_filter = screening.FlagFilter(village_id=data["village"].pk if data["village"] else None, rule=data["rule"], status=data["status"] or "open")
+        if data["village"]:
+            village = next(v for v in visible if v.pk == data["village"])
+        flag_filter = screening.FlagFilter(village_id=data["village"], rule=data["rule"], status=data["status"] or "open")
     today = timezone.localdate()
     flags, per_rule = screening.screening_flags_filtered(
         request.user, campaign, flag_filter, today=today, visible_ids=[v.pk for v in visible],
     )
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
-    writable = {v.pk for v in visible if can_write_village(request.user, v)}
-    rows_html = _flag_rows_html(_flag_rows(page.object_list, writable, visible))
+    writable = writable_among(request.user, campaign, visible)
+    places = {v.pk: f"{v.township_name}{v.name}" for v in visible}
+    rows_html = _flag_rows_html(_flag_rows(page.object_list, writable, places))
     query = request.GET.copy()
     query.pop("page", None)
     rule_query = query.copy()
@@ -495,8 +495,7 @@ def screening_worklist(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(), "rule_query": rule_query.urlencode(),
         "rule_counts": [(code, ScreeningRule(code).label, n) for code, n in per_rule.items()],
         "flag_filter": flag_filter, "village": village,
-        "thresholds_summary": screening.thresholds_summary(screening.screening_thresholds_for(campaign), campaign),
-        "last_run": screening.latest_screening_run(campaign),
+        "heading": screening.worklist_heading(campaign),
         "can_run": bool(writable), "can_manage": campaign.county_id in scope_for(request.user).write_county_ids,
     }
     return render(request, "households/screening_worklist.html", context)
@@ -509,9 +508,10 @@ def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
     “作出决定” is opened. POST: record the decision; the row again for htmx, else back to the list."""
     flag = screening.get_screening_flag_for_user(request, pk)
     require_village_write(request, flag.household.village)
-    writable, villages = {flag.household.village_id}, [flag.household.village]
+    village = flag.household.village
+    writable, places = {village.pk}, {village.pk: f"{village.township.name}{village.name}"}
     if request.method == "GET":
-        row = _flag_rows([screening.screening_flag_row(request.user, pk, today=timezone.localdate())], writable, villages)[0]
+        row = _flag_rows([screening.screening_flag_row(request.user, pk, today=timezone.localdate())], writable, places)[0]
         return render(request, "households/partials/screening_decision_form.html", {"flag": row, "outcomes": DecisionOutcome.choices})
     form = ScreeningDecisionForm(request.POST, request.FILES)
     error = ""
@@ -523,7 +523,7 @@ def screening_decide(request: HttpRequest, pk: int) -> HttpResponse:
         except EvalprepError as exc:
             error = exc.message
     if request.htmx:
-        rows = _flag_rows([screening.screening_flag_row(request.user, pk, today=timezone.localdate())], writable, villages)
+        rows = _flag_rows([screening.screening_flag_row(request.user, pk, today=timezone.localdate())], writable, places)
         form_html = ""
         if error and rows[0]["can_decide"]:
             context = {"flag": rows[0], "outcomes": DecisionOutcome.choices}

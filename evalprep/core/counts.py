@@ -25,12 +25,16 @@ villages (rows_changed(..., village_ids=…), or a saved row whose village the
 model's signal can tell) forgets those villages' blocks' versions, and the
 whole-table version of its models, which only counts kept whole read; a change in
 villages unknown forgets every count over the model.
+
+Anything else read on every view of a page and seldom changed (the screening
+worklist's heading: its thresholds and last run) can be kept the same way (kept).
 """
 
 import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +45,7 @@ from django.db.models.signals import post_delete, post_save
 from evalprep.core.cache import versions, versions_forget
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _version_key(model: type[Model]) -> str:
@@ -85,17 +90,26 @@ def counted(rows: QuerySet, *models: type[Model], run: Callable[[], list] | None
         sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     except EmptyResultSet:  # e.g. village_id__in=[]: nothing to count, as list(rows) would find
         return []
+    return kept(repr((rows.db, sql, params)), *models, make=run)
+
+
+def kept(name: str, *models: type[Model], make: Callable[[], T]) -> T:
+    """What `make` reads from `models` (every model it reads), kept in the cache under `name` as the
+    counts are: until one of the models changes, or COUNTS_CACHE_SECONDS pass. `name` says what
+    else it depends on (a campaign, a filter)."""
+    if settings.COUNTS_CACHE_SECONDS <= 0:
+        return make()
     try:
         kept_under = versions([_version_key(model) for model in models] + [_whole_key(model) for model in models])
-        key = "counts:" + hashlib.sha256(repr((rows.db, sql, params, kept_under)).encode()).hexdigest()
+        key = "counts:" + hashlib.sha256(repr((name, kept_under)).encode()).hexdigest()
         found = cache.get(key)
     except Exception:
-        logger.warning("计数缓存不可用，直接计数", exc_info=True)
-        return run()
+        logger.warning("计数缓存不可用，直接读取", exc_info=True)
+        return make()
     if found is None:
-        found = run()
+        found = (make(),)  # in a tuple: what make returns may be None
         _keep({key: found})
-    return found
+    return found[0]
 
 
 def counted_per_village(rows_of: Callable[[list[int]], QuerySet], village_ids: list[int], *models: type[Model]) -> list:
@@ -141,7 +155,7 @@ def counted_per_village(rows_of: Callable[[list[int]], QuerySet], village_ids: l
     return [row for pk in village_ids for row in per_village[pk]]
 
 
-def _keep(entries: dict[str, list]) -> None:
+def _keep(entries: dict[str, object]) -> None:
     try:
         cache.set_many(entries, settings.COUNTS_CACHE_SECONDS)
     except Exception:

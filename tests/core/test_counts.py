@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from evalprep.core.counts import all_rows_changed, counted, rows_changed
 from households import services
-from households.models import Household, Member
+from households.models import Household, Member, ScreeningThresholds
+from households.screening import screening_run, screening_thresholds_for, worklist_heading
 from households.selectors import RosterFilter, roster_listed
 from tests.factories import REDIS_DOWN, make_household
 from tests.households.builders import family, header_for, write_xlsx
@@ -139,6 +140,29 @@ def test_a_change_not_yet_committed_leaves_the_counts_alone(world, cached, djang
 @pytest.mark.django_db
 def test_no_village_to_count_is_no_count(world, cached):
     assert roster_listed([], RosterFilter()).counts == []
+
+
+@pytest.mark.django_db
+def test_the_worklist_heading_is_kept_until_a_run_or_the_thresholds_change(world, cached, django_capture_on_commit_callbacks):
+    def heading():
+        with CaptureQueriesContext(connection) as queries:
+            found = worklist_heading(world.campaign)
+        return found, len(queries)
+
+    first, queries = heading()
+    assert first.last_run_at is None and "21 天内作出决定" not in first.thresholds and queries > 0
+    assert heading() == (first, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        screening_run(campaign=world.campaign, user=world.users["coordinator"])
+    assert heading()[0].last_run_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        thresholds = screening_thresholds_for(world.campaign)
+        thresholds.decision_days = 21
+        thresholds.save()
+    assert "21 天内作出决定" in heading()[0].thresholds
+    with django_capture_on_commit_callbacks(execute=True):
+        ScreeningThresholds.objects.filter(campaign=world.campaign).delete()
+    assert "21 天内作出决定" not in heading()[0].thresholds  # made again from the framework's figures
 
 
 @pytest.mark.django_db
