@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from evalprep.core.counts import counted
+from evalprep.core.counts import kept
 from evalprep.core.excel import SheetSpec, workbook_bytes
 from evalprep.core.idnumber import mask_id_number
 from evalprep.core.http import choice_labels
@@ -53,12 +54,19 @@ class CountyVillage(NamedTuple):
 
 
 def county_village_list(user, campaign: Campaign) -> list[CountyVillage]:
-    """The campaign county's villages the user sees, in list order (township code, village code): one
-    query, which the list pages use for their village filter, their row order and who may change what."""
-    rows = county_villages(user, campaign).order_by("township__code", "code").values_list(
-        "pk", "name", "code", "township_id", "township__name", "township__code",
-    )
-    return [CountyVillage(*row) for row in rows]
+    """The campaign county's villages the user sees, in list order (township code, village code), which
+    the list pages use for their village filter, their row order and who may change what: one query,
+    kept in the cache until a village or township changes (the same for every user of the same scope)."""
+
+    def read() -> list[CountyVillage]:
+        rows = county_villages(user, campaign).order_by("township__code", "code").values_list(
+            "pk", "name", "code", "township_id", "township__name", "township__code",
+        )
+        return [CountyVillage(*row) for row in rows]
+
+    scope = scope_for(user)
+    seen = (sorted(scope.read_county_ids), sorted(scope.read_township_ids), sorted(scope.village_ids))
+    return kept(f"county-villages:{campaign.county_id}:{seen}", Village, Township, make=read)
 
 
 def writable_among(user, campaign: Campaign, villages: list[CountyVillage]) -> set[int]:
@@ -199,25 +207,29 @@ def hits_listed(
 def _grouped_counts(rows: QuerySet, field: str, chosen: str) -> tuple[dict[str, int], dict[int | None, int]]:
     """Rows per value of `field`, and per village of the rows whose `field` is `chosen` (all if none is).
 
-    A county's hits are some 5,000 (village, rule) groups, counted from 90,000 rows: kept in the cache
-    until a row changes (evalprep.core.counts), and when counted, their SQL is run directly, without
-    the ORM's per-row conversion (the count is already an int)."""
+    A county's hits are some 5,000 (village, rule) groups, counted from 90,000 rows: the two sums are
+    kept in the cache until a row changes (evalprep.core.counts), not the groups, which took longer to
+    read back and add up than the rest of the page. When counted, the SQL is run directly, without the
+    ORM's per-row conversion (the count is already an int)."""
     grouped = rows.values_list("village_id", field).annotate(n=Count("*")).order_by()
-
-    def run() -> list[tuple]:
+    try:
         sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+    except EmptyResultSet:  # e.g. village_id__in=[]: nothing to count
+        return {}, {}
+
+    def count() -> tuple[dict[str, int], dict[int | None, int]]:
         with connections[grouped.db].cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            found = cursor.fetchall()
+        per_value: dict[str, int] = defaultdict(int)
+        per_village: dict[int | None, int] = defaultdict(int)
+        for village_id, value, n in found:
+            per_value[value] += n
+            if not chosen or value == chosen:
+                per_village[village_id] += n
+        return dict(per_value), dict(per_village)
 
-    found = counted(grouped, rows.model, Village, Township, run=run)
-    per_value: dict[str, int] = defaultdict(int)
-    per_village: dict[int | None, int] = defaultdict(int)
-    for village_id, value, n in found:
-        per_value[value] += n
-        if not chosen or value == chosen:
-            per_village[village_id] += n
-    return per_value, per_village
+    return kept(repr((grouped.db, sql, params, chosen)), rows.model, Village, Township, make=count)
 
 
 def _village_ordered(

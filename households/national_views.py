@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -321,15 +320,16 @@ def _row_form(action: str, fields: str) -> str:
 _SHORT_TITLES = {rule.code: Truncator(rule.title).chars(14) for rule in RULES}
 
 
-def _rule_buttons(per_rule: list[tuple[str, str, int]], chosen: str, rule_query: str) -> list[tuple]:
-    """(code, title, short title, count, query, button style) of each rule with hits: one button each,
-    which keeps the page's other filters."""
-    return [
-        (code, title, _SHORT_TITLES[code], n,
-         format_html("{}&rule={}", rule_query, code) if rule_query else format_html("rule={}", code),
-         "btn-secondary" if code == chosen else "btn-outline-secondary")
+def _rule_buttons(per_rule: list[tuple[str, str, int]], chosen: str, rule_query: str) -> SafeString:
+    """A button for each rule with hits, its count on it, which keeps the page's other filters: written
+    in one pass (as _hit_rows_html), not by a template loop over up to 90 rules."""
+    prefix = f"{escape(rule_query)}&amp;" if rule_query else ""
+    return mark_safe("".join(
+        f'<a class="btn btn-sm {"btn-secondary" if code == chosen else "btn-outline-secondary"}" '
+        f'href="?{prefix}rule={escape(code)}" title="{escape(title)}">{escape(code)} {escape(_SHORT_TITLES[code])} '
+        f'<span class="badge text-bg-danger">{n}</span></a>\n'
         for code, title, n in per_rule
-    ]
+    ))  # every value is escaped above
 
 
 @login_required

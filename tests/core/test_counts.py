@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from evalprep.core.counts import all_rows_changed, counted, rows_changed
 from households import services
 from households.models import Household, Member, ScreeningThresholds
+from households.national_selectors import county_village_list
 from households.screening import screening_run, screening_thresholds_for, worklist_heading
 from households.selectors import RosterFilter, roster_listed
 from tests.factories import REDIS_DOWN, make_household
@@ -163,6 +164,22 @@ def test_the_worklist_heading_is_kept_until_a_run_or_the_thresholds_change(world
     with django_capture_on_commit_callbacks(execute=True):
         ScreeningThresholds.objects.filter(campaign=world.campaign).delete()
     assert "21 天内作出决定" not in heading()[0].thresholds  # made again from the framework's figures
+
+
+@pytest.mark.django_db
+def test_the_villages_a_user_sees_are_kept_until_a_village_changes(world, cached, django_capture_on_commit_callbacks):
+    coordinator = world.users["coordinator"]
+    names = [village.name for village in county_village_list(coordinator, world.campaign)]
+    with CaptureQueriesContext(connection) as queries:
+        assert [village.name for village in county_village_list(coordinator, world.campaign)] == names
+    assert len(queries) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        village = world.villages[0]
+        village.name = "新改的村名"
+        village.save()
+    assert "新改的村名" in [village.name for village in county_village_list(coordinator, world.campaign)]
+    cadre_sees = county_village_list(world.users["village_cadre"], world.campaign)
+    assert [village.pk for village in cadre_sees] == [world.villages[0].pk]  # kept per scope, not per county
 
 
 @pytest.mark.django_db
