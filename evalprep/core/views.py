@@ -41,7 +41,34 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", home_for(request.user))
+    context = home_for(request.user)
+    context["owed_rows_html"] = _owed_html(context["owed_rows"], _ROW_ACTIONS, "验收")
+    context["owed_tasks_html"] = _owed_html(context["owed_tasks"], _TASK_ACTIONS, "报送")
+    return render(request, "core/home.html", context)
+
+
+# What the user is to do with an owed checklist row or task, by its status (else the last argument of
+# _owed_html); a returned one is marked in red.
+_ROW_ACTIONS = {"missing": "上传", "returned": "退回后重新上传", "submitted": "审核"}
+_TASK_ACTIONS = {"submitted": "审核签字", "signed_off": "验收", "returned": "退回后重新报送"}
+
+
+def _owed_html(entries: list, actions: dict[str, str], otherwise: str) -> SafeString:
+    """The home page's rows of owed checklist rows or tasks (OwedEntry), written in one pass: as a
+    template loop, its two tables of up to 15 rows were half of the page's time."""
+    rows = []
+    for entry in entries:
+        action = escape(gettext(actions.get(entry.status, otherwise)))
+        if entry.status == "returned":
+            action = f'<span class="text-danger">{action}</span>'
+        overdue = " overdue" if entry.due_class == "overdue" else ""
+        rows.append(
+            f'<tr><td><a href="{escape(entry.url)}">{escape(entry.title)}</a></td>'
+            f'<td class="text-nowrap small">{escape(entry.unit)}</td><td class="text-nowrap small">{action}</td>'
+            f'<td class="text-nowrap small{overdue}">{escape(entry.due_label)}</td>'
+            f'<td class="text-end text-nowrap small {entry.due_class}">{escape(entry.left_label)}</td></tr>\n'
+        )
+    return mark_safe("".join(rows))  # every value is escaped above
 
 
 @login_required

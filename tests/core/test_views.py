@@ -85,3 +85,18 @@ def test_the_menu_has_the_entries_of_each_role_and_marks_the_most_specific_one(w
     client.login(username="village_cadre", password=PASSWORD)  # the menus rendered once are not shared across kinds
     assert f'href="{reverse("core:village_detail", args=[village.pk])}"' in client.get(reverse("home")).content.decode()
     assert "管理后台" not in _menu(client, reverse("home"))[0]
+
+
+def test_the_home_pages_owed_rows_say_what_to_do_and_escape_what_they_show():
+    from evalprep.core.selectors import OwedEntry
+    from evalprep.core.views import _ROW_ACTIONS, _owed_html
+
+    entries = [
+        OwedEntry(url="/r/1/", title="1.1 <会议>记录", unit_key=("village", 1), status="returned", due_label="2026年12月20日",
+                  left_label="已逾期2天", due_class="overdue", unit="一村"),
+        OwedEntry(url="/r/2/", title="1.2 方案", unit_key=("village", 1), status="accepted", due_label="—",
+                  left_label="", due_class="", unit="一村"),
+    ]
+    html = str(_owed_html(entries, _ROW_ACTIONS, "验收"))
+    assert '<span class="text-danger">退回后重新上传</span>' in html and "&lt;会议&gt;记录" in html
+    assert 'class="text-nowrap small overdue">2026年12月20日' in html and "<td class=\"text-nowrap small\">验收</td>" in html
