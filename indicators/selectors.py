@@ -356,7 +356,6 @@ class ChecklistEntry:
     due_label: str
     overdue: bool
     files: list[tuple[str, str]]  # (download link, shortened file name)
-    badge: str = ""
 
 
 ENTRY_FIELDS = (

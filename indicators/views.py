@@ -2,6 +2,7 @@
 local requirements and the readiness page."""
 
 import math
+from html import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from evalprep.core.errors import EvalprepError
@@ -28,6 +31,7 @@ from indicators.errors import ChecklistNotAllowed
 from indicators.forms import ChecklistFilterForm, EvidenceSubmitForm, LocalRequirementForm, ReturnForm
 from indicators.models import Area, ChecklistRow, EvidenceFile, Level, RowStatus
 from indicators.selectors import (
+    ChecklistEntry,
     checklist_entries,
     checklist_row_actions,
     checklist_rows_for,
@@ -133,9 +137,30 @@ def _rows_page(request: HttpRequest, rows, names: dict | None = None) -> Page:
     if not entries and number > 1:
         number = max(math.ceil(rows.count() / PAGE_SIZE), 1)
         entries, total = checklist_entries(rows, start=(number - 1) * PAGE_SIZE, stop=number * PAGE_SIZE, names=names)
+    page = Page(entries, number, Paginator(range(total), PAGE_SIZE))
+    page.rows_html = _entries_html(entries)
+    return page
+
+
+def _entries_html(entries: list[ChecklistEntry]) -> SafeString:
+    """The checklist table's rows, written in one pass: as a template loop, a page of 50 rows was
+    half of the page's time."""
+    local, reason = escape(gettext("本地")), escape(gettext("退回原因"))
+    rows = []
     for entry in entries:
-        entry.badge = STATUS_BADGES[entry.status]
-    return Page(entries, number, Paginator(range(total), PAGE_SIZE))
+        marks = f' <span class="badge text-bg-warning">{local}</span>' if entry.is_local else ""
+        if entry.return_reason:
+            marks += f'\n        <div class="small text-danger">{reason}：{escape(entry.return_reason)}</div>'
+        files = "<br>".join(f'<a href="{escape(url)}">{escape(name)}</a>' for url, name in entry.files) or "—"
+        rows.append(
+            f'<tr data-row="{entry.pk}"><td class="text-nowrap small">{escape(entry.item)}</td>'
+            f'<td><a href="{escape(entry.url)}">{escape(entry.text)}</a>{marks}</td>'
+            f'<td class="text-nowrap small">{escape(entry.township)}{escape(entry.unit)}</td>'
+            f'<td class="text-nowrap small{" overdue" if entry.overdue else ""}">{escape(entry.due_label)}</td>'
+            f'<td><span class="badge text-bg-{STATUS_BADGES[entry.status]}">{escape(entry.status_label)}</span></td>'
+            f'<td class="small">{files}</td></tr>\n'
+        )
+    return mark_safe("".join(rows))  # every value is escaped above
 
 
 @login_required
