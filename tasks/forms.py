@@ -1,4 +1,7 @@
+from html import escape
+
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from evalprep.core.models import Campaign, Department, Township, Village, VillageGroup
 from indicators.forms import MultipleFileField
@@ -40,12 +43,13 @@ class DueForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    """A list page's filter bar of plain selects. The page draws them from `selects()`: the widget templates
-    would render one template per option."""
+    """A list page's filter bar of plain selects, which the page writes out from `selects_html()`: the
+    widget templates would render one template per option, and a template loop over the options cost
+    the task list a third of its time."""
 
-    def selects(self) -> list[tuple[forms.BoundField, list[tuple[str, str, bool]]]]:
-        """Each field with its options as (value, label, selected), the first match selected as Select does."""
-        selects = []
+    def selects_html(self) -> SafeString:
+        """Each field as a labelled select, the first option matching its value selected (as Select does)."""
+        html = []
         for field in self:
             current = field.value()
             current = "" if current is None else str(current)
@@ -53,9 +57,16 @@ class FilterForm(forms.Form):
             for value, label in field.field.choices:
                 selected = not chosen and str(value) == current
                 chosen = chosen or selected
-                options.append((value, label, selected))
-            selects.append((field, options))
-        return selects
+                options.append(f'<option value="{escape(str(value))}"{" selected" if selected else ""}>{escape(str(label))}</option>')
+            invalid = ' aria-invalid="true"' if field.errors else ""
+            described = getattr(field, "aria_describedby", None)
+            described = f' aria-describedby="{escape(described)}"' if described else ""
+            html.append(
+                f'<div class="col-auto"><label class="form-label small mb-0" for="{escape(field.id_for_label)}">'
+                f'{escape(str(field.label))}</label><select name="{escape(field.html_name)}"{invalid}{described} '
+                f'id="{escape(field.id_for_label)}">{"".join(options)}</select></div>'
+            )
+        return mark_safe("".join(html))  # every value is escaped above
 
 
 class AssignmentFilterForm(FilterForm):
