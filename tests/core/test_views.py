@@ -100,3 +100,19 @@ def test_the_home_pages_owed_rows_say_what_to_do_and_escape_what_they_show():
     html = str(_owed_html(entries, _ROW_ACTIONS, "验收"))
     assert '<span class="text-danger">退回后重新上传</span>' in html and "&lt;会议&gt;记录" in html
     assert 'class="text-nowrap small overdue">2026年12月20日' in html and "<td class=\"text-nowrap small\">验收</td>" in html
+
+
+@pytest.mark.django_db
+def test_milestone_rows_mark_the_overdue_escape_names_and_link_edits_only_for_managers(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evalprep.core.models import Milestone
+    from evalprep.core.templatetags.evalprep import milestone_rows
+
+    late = Milestone.objects.create(campaign=world.campaign, name="<早>报送", due_date=timezone.localdate() - timedelta(days=2))
+    html = milestone_rows([late])
+    assert "&lt;早&gt;报送" in html and 'class="text-end text-nowrap overdue">已逾期2天' in html and "修改" not in html
+    assert f'href="/org/campaign/milestones/{late.pk}/edit/"' in milestone_rows([late], True)
+    assert "暂无时间节点。" in milestone_rows([])

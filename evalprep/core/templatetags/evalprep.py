@@ -8,8 +8,11 @@ from django.forms import BoundField
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from evalprep.core import idnumber
+from evalprep.core.http import url_for_each
 from evalprep.core.sheets import format_date_zh
 
 register = template.Library()
@@ -81,3 +84,25 @@ def _choices(field: forms.Field) -> list[tuple]:
         return list(field.choices)
     empty = [("", field.empty_label)] if field.empty_label is not None else []
     return empty + [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
+
+
+@register.simple_tag
+def milestone_rows(milestones, can_manage=False) -> str:
+    """The rows of a milestones table (core/_milestones.html), written in one pass: as a template loop they
+    were a tenth of the home page. Every value is escaped."""
+    if not milestones:
+        return format_html('<tr><td colspan="4" class="text-muted">{}</td></tr>', gettext("暂无时间节点。"))
+    today, edit = timezone.localdate(), html.escape(gettext("修改"))
+    edit_url = url_for_each("core:milestone_edit") if can_manage else None
+    rows = []
+    for milestone in milestones:
+        days = milestone.days_left(today)
+        note = f'<div class="small text-muted">{html.escape(Truncator(milestone.note).chars(80))}</div>' if milestone.note else ""
+        css = "overdue" if days < 0 else "due-soon" if days <= 7 else ""
+        button = (f'<td class="text-end"><a class="btn btn-sm btn-outline-secondary" href="{edit_url(milestone.pk)}">{edit}</a></td>'
+                  if edit_url else "")
+        rows.append(
+            f"<tr><td>{html.escape(milestone.name)}{note}</td><td class=\"text-nowrap\">{date_zh(milestone.due_date)}</td>"
+            f'<td class="text-end text-nowrap {css}">{days_left_zh(days)}</td>{button}</tr>\n'
+        )
+    return mark_safe("".join(rows))
