@@ -40,3 +40,12 @@ def test_what_the_first_requests_load_is_frozen_after_them(wsgi):
     request_finished.send(sender=None)
     assert gc.get_freeze_count() == frozen  # once: not a full collection after every request
     assert loaded and later
+
+
+def test_a_web_process_compiles_every_template_before_its_first_request(wsgi, settings):
+    from django.template import engines
+
+    assert wsgi.warm_up() == []
+    loader = engines["django"].engine.template_loaders[0]
+    compiled = set(loader.get_template_cache)
+    assert {"base.html", "households/screening_worklist.html", "core/home.html"} <= compiled
